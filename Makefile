@@ -1,0 +1,65 @@
+# Short verbs. `make run` serves the embedded model (runtime deps only); `make test` runs everything CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip -q --disable-pip-version-check
+ART := artifacts
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: setup setup-runtime run test test-fast lint fmt model random-model export corpus train demo-model \
+        bench image sam-local clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# Runtime only: what the Lambda image has. Enough for `make run`.
+$(VENV)/.runtime: $(VENV)/bin/python pyproject.toml
+	$(PIP) install -c constraints.txt -e .
+	touch $@
+
+# Everything: torch (local CPU wheel, pinned) + NeMo for the build stage, test and lint tools.
+$(VENV)/.dev: $(VENV)/.runtime
+	$(PIP) install -c constraints.txt torch==2.13.0
+	$(PIP) install -c constraints.txt -e ".[build,dev]"
+	touch $@
+
+setup-runtime: $(VENV)/.runtime
+setup: $(VENV)/.dev
+
+run: $(VENV)/.runtime
+	$(VENV)/bin/uvicorn hindi_asr.api.app:app --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev lint
+	$(PY) -m pytest
+
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not slow"
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# The real model, by NeMo's pretrained name (needs internet access to NGC).
+model: $(VENV)/.dev
+	$(PY) -m asr_build.export --pretrained stt_hi_conformer_ctc_medium --out $(ART)/models/stt_hi_conformer_ctc_medium
+
+# A random-initialised model of exactly the stt_hi_conformer_ctc_medium architecture (stand-in for speed tests).
+random-model: $(VENV)/.dev
+	$(PY) -m asr_build.random_model --out $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo
+	$(PY) -m asr_build.export --nemo $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo --out $(ART)/models/random_medium
+
+# Export any .nemo to a model directory: make export NEMO=path/to/model.nemo OUT=artifacts/models/name
+export: $(VENV)/.dev
+	$(PY) -m asr_build.export --nemo $(NEMO) --out $(OUT)
+
+clean:
+	rm -rf $(ART) .aws-sam .pytest_cache .mypy_cache .ruff_cache
