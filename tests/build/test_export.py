@@ -1,0 +1,162 @@
+"""Proof that the exported ONNX graph is NeMo: same features, same log-probs, same text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import soundfile as sf
+import torch
+from nemo.collections.asr.models import ASRModel, EncDecCTCModelBPE
+
+from asr_build.export import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE, export_onnx, load_model
+
+from .conftest import SAMPLE_RATE
+
+TOLERANCE = 1e-3
+EDGE_LENGTHS = [[1600], [16000], [16001], [24_123, 8_017, 1_601]]  # 0.1 s, 1 s, odd, padded batch
+
+
+class Featurizer(torch.nn.Module):
+    """NeMo's featurizer alone, exported by the same code path as the full model."""
+
+    def __init__(self, model: EncDecCTCModelBPE) -> None:
+        super().__init__()
+        self.featurizer = model.preprocessor.featurizer
+
+    def forward(
+        self, waveform: torch.Tensor, waveform_lens: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        features, lens = self.featurizer(waveform, waveform_lens)
+        return features, lens.to(torch.int64)
+
+
+def _batch(lengths: list[int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    waveform = np.zeros((len(lengths), max(lengths)), np.float32)
+    for row, n in enumerate(lengths):
+        waveform[row, :n] = 0.1 * rng.standard_normal(n)
+    return waveform, np.array(lengths, np.int64)
+
+
+def _speech_batch(speech: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    short = speech[: len(speech) // 2 + 1]
+    waveform = np.zeros((2, len(speech)), np.float32)
+    waveform[0], waveform[1, : len(short)] = speech, short
+    return waveform, np.array([len(speech), len(short)], np.int64)
+
+
+def _nemo(nemo: Path) -> EncDecCTCModelBPE:
+    model, _ = load_model(nemo=nemo)
+    model.preprocessor.featurizer.dither = 0.0
+    return model
+
+
+def _nemo_logprobs(
+    model: EncDecCTCModelBPE, waveform: np.ndarray, lens: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    with torch.no_grad():
+        logprobs, out_lens, _ = model.forward(
+            input_signal=torch.from_numpy(waveform), input_signal_length=torch.from_numpy(lens)
+        )
+    return logprobs.numpy(), out_lens.numpy()
+
+
+def greedy_ctc(logprobs: np.ndarray, length: int, vocab: list[str], blank: int) -> str:
+    """Reference greedy CTC decode: argmax, collapse repeats, drop blanks, SentencePiece detokenise."""
+    ids = logprobs[:length].argmax(axis=-1)
+    keep = np.ones_like(ids, dtype=bool)
+    keep[1:] = ids[1:] != ids[:-1]
+    pieces = [vocab[i] if vocab[i] != "<unk>" else " ⁇ " for i in ids[keep] if i != blank]
+    return "".join(pieces).replace("▁", " ").strip()
+
+
+def test_featurizer_matches_nemo(random_medium_nemo: Path, hindi_speech: np.ndarray, tmp_path: Path) -> None:
+    # GIVEN NeMo's featurizer exported alone through the exporter's code path
+    model = _nemo(random_medium_nemo)
+    path = tmp_path / "features.onnx"
+    export_onnx(Featurizer(model).eval(), path, output_names=["features", "features_lens"])
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    # WHEN real speech and edge lengths go through both
+    for waveform, lens in [_speech_batch(hindi_speech), *(_batch(n) for n in EDGE_LENGTHS)]:
+        features, feature_lens = session.run(None, {"waveform": waveform, "waveform_lens": lens})
+        with torch.no_grad():
+            ref, ref_lens = model.preprocessor(
+                input_signal=torch.from_numpy(waveform), length=torch.from_numpy(lens)
+            )
+        # THEN lengths agree exactly and values within tolerance
+        np.testing.assert_array_equal(feature_lens, ref_lens.numpy())
+        assert features.shape == ref.shape
+        assert np.abs(features - ref.numpy()).max() <= TOLERANCE
+
+
+def test_logprobs_match_nemo(exported: tuple[Path, Path], hindi_speech: np.ndarray) -> None:
+    nemo, model_dir = exported
+    model = _nemo(nemo)
+    session = ort.InferenceSession(str(model_dir / MODEL_FILE), providers=["CPUExecutionProvider"])
+    for waveform, lens in [_speech_batch(hindi_speech), *(_batch(n, seed=1) for n in EDGE_LENGTHS)]:
+        logprobs, out_lens = session.run(None, {"waveform": waveform, "waveform_lens": lens})
+        ref, ref_lens = _nemo_logprobs(model, waveform, lens)
+        np.testing.assert_array_equal(out_lens, ref_lens)
+        for row, n in enumerate(out_lens):
+            assert np.abs(logprobs[row, :n] - ref[row, :n]).max() <= TOLERANCE
+            np.testing.assert_array_equal(logprobs[row, :n].argmax(-1), ref[row, :n].argmax(-1))
+
+
+def test_greedy_text_matches_nemo_transcribe(
+    exported: tuple[Path, Path], hindi_speech: np.ndarray, tmp_path: Path
+) -> None:
+    nemo, model_dir = exported
+    session = ort.InferenceSession(str(model_dir / MODEL_FILE), providers=["CPUExecutionProvider"])
+    meta = session.get_modelmeta().custom_metadata_map
+    vocab, blank = json.loads(meta["vocabulary"]), int(meta["blank_id"])
+    clips = {
+        "speech": hindi_speech,
+        "short": hindi_speech[:SAMPLE_RATE],
+        "noise": _batch([40_000], seed=2)[0][0],
+    }
+    paths = []
+    for name, audio in clips.items():
+        paths.append(tmp_path / f"{name}.wav")
+        sf.write(paths[-1], audio, SAMPLE_RATE, subtype="FLOAT")
+    expected = [h.text for h in _nemo(nemo).transcribe([str(p) for p in paths], batch_size=1, verbose=False)]
+    for audio, text in zip(clips.values(), expected, strict=True):
+        waveform = audio[None, :].astype(np.float32)
+        logprobs, lens = session.run(None, {"waveform": waveform, "waveform_lens": np.array([audio.size])})
+        assert greedy_ctc(logprobs[0], int(lens[0]), vocab, blank) == text
+
+
+def test_model_directory_is_self_describing(exported: tuple[Path, Path]) -> None:
+    nemo, model_dir = exported
+    model = ASRModel.restore_from(str(nemo), map_location="cpu")
+    meta = ort.InferenceSession(str(model_dir / MODEL_FILE)).get_modelmeta().custom_metadata_map
+    vocab = json.loads(meta["vocabulary"])
+    assert len(vocab) == model.tokenizer.vocab_size == int(meta["vocab_size"]) == int(meta["blank_id"])
+    assert meta["sample_rate"] == "16000" and meta["subsampling_factor"] == "4"
+    assert meta["normalize_type"] == "per_feature" and float(meta["frame_shift_s"]) == pytest.approx(0.04)
+    assert json.loads(meta["featurizer"])["dither"] == 0.0
+    assert {"torch", "nemo_toolkit", "onnx"} <= json.loads(meta["export_versions"]).keys()
+    assert len(meta["source_sha256"]) == 64
+    tokens = (model_dir / TOKENS_FILE).read_text(encoding="utf-8").splitlines()
+    assert tokens[-1] == f"<blk> {len(vocab)}" and tokens[1] == f"{vocab[1]} 1"
+    settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    assert settings["variant"] == "fp32" and settings["name"] == meta["model_name"]
+
+
+def test_dynamic_batch_and_time_up_to_max_input(exported: tuple[Path, Path]) -> None:
+    _, model_dir = exported
+    session = ort.InferenceSession(str(model_dir / MODEL_FILE), providers=["CPUExecutionProvider"])
+    max_s = float(session.get_modelmeta().custom_metadata_map["max_input_s"])
+    waveform, lens = _batch([int(max_s * SAMPLE_RATE), SAMPLE_RATE], seed=3)
+    logprobs, out_lens = session.run(None, {"waveform": waveform, "waveform_lens": lens})
+    assert logprobs.shape[0] == 2 and out_lens[0] == pytest.approx(max_s * 25, abs=2)
+
+
+def test_load_model_needs_exactly_one_source() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        load_model()
+    with pytest.raises(ValueError, match="exactly one"):
+        load_model(nemo=Path("a.nemo"), pretrained="stt_hi_conformer_ctc_medium")
