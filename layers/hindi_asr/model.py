@@ -1,0 +1,232 @@
+"""The acoustic model: one self-describing ONNX file, loaded once per process.
+
+A model directory holds ``model.onnx`` (waveform -> CTC log-probs, vocabulary and settings in its custom
+metadata), ``tokens.txt`` (sherpa-onnx's format, cross-checked here) and ``model.json`` (name, variant and
+ONNX Runtime session options). Settings override the session options (threads, optimisation level).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from hindi_asr.errors import InvalidModelError, ModelUnavailableError
+from hindi_asr.settings import Settings
+
+MODEL_FILE = "model.onnx"
+TOKENS_FILE = "tokens.txt"
+SETTINGS_FILE = "model.json"
+INPUT_NAMES = ("waveform", "waveform_lens")
+OUTPUT_NAMES = ("logprobs", "logprobs_lens")
+REQUIRED_METADATA = ("model_name", "sample_rate", "vocabulary", "blank_id", "vocab_size", "frame_shift_s")
+DEFAULT_MAX_INPUT_S = 200.0
+
+GRAPH_OPTIMIZATION = {
+    "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "layout": ort.GraphOptimizationLevel.ORT_ENABLE_LAYOUT,
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+}
+EXECUTION_MODE = {"sequential": ort.ExecutionMode.ORT_SEQUENTIAL, "parallel": ort.ExecutionMode.ORT_PARALLEL}
+
+LogProbs = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the runtime needs to know about a model, read from its metadata and model.json."""
+
+    name: str
+    variant: str
+    sample_rate: int
+    vocabulary: tuple[str, ...]
+    blank_id: int
+    frame_shift_s: float
+    max_input_s: float
+    metadata: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """ONNX Runtime session options by name, as written in model.json's ``session`` object."""
+
+    intra_op_num_threads: int = 0
+    inter_op_num_threads: int = 0
+    graph_optimization_level: str = "all"
+    execution_mode: str = "sequential"
+
+    @classmethod
+    def from_json(cls, options: Mapping[str, Any]) -> SessionConfig:
+        known = {"intra_op_num_threads", "inter_op_num_threads", "graph_optimization_level", "execution_mode"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise InvalidModelError(f"model.json: unknown session options {unknown}")
+        return cls(
+            intra_op_num_threads=int(options.get("intra_op_num_threads", 0)),
+            inter_op_num_threads=int(options.get("inter_op_num_threads", 0)),
+            graph_optimization_level=_option_name(
+                options.get("graph_optimization_level", "all"), "ORT_ENABLE_"
+            ),
+            execution_mode=_option_name(options.get("execution_mode", "sequential"), "ORT_"),
+        )
+
+    def with_overrides(self, settings: Settings) -> SessionConfig:
+        return SessionConfig(
+            intra_op_num_threads=_first(settings.intra_op_threads, self.intra_op_num_threads),
+            inter_op_num_threads=_first(settings.inter_op_threads, self.inter_op_num_threads),
+            graph_optimization_level=settings.graph_optimization or self.graph_optimization_level,
+            execution_mode=self.execution_mode,
+        )
+
+    def session_options(self) -> ort.SessionOptions:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.intra_op_num_threads
+        options.inter_op_num_threads = self.inter_op_num_threads
+        try:
+            options.graph_optimization_level = GRAPH_OPTIMIZATION[self.graph_optimization_level]
+            options.execution_mode = EXECUTION_MODE[self.execution_mode]
+        except KeyError as exc:
+            raise InvalidModelError(f"unknown session option value {exc.args[0]!r}") from exc
+        options.log_severity_level = 3  # warnings about unused initialisers are noise here
+        return options
+
+
+class AsrModel:
+    """An ONNX Runtime session over one model directory; ``run`` is thread-safe."""
+
+    def __init__(
+        self, model_dir: Path, session: ort.InferenceSession, info: ModelInfo, config: SessionConfig
+    ):
+        self.model_dir = model_dir
+        self.session = session
+        self.info = info
+        self.config = config
+
+    @classmethod
+    def load(cls, model_dir: Path, settings: Settings) -> AsrModel:
+        """Open ``model_dir``: ``ModelUnavailableError`` if it is missing, ``InvalidModelError`` if wrong."""
+        model_path = model_dir / MODEL_FILE
+        if not model_path.is_file():
+            raise ModelUnavailableError(f"no {MODEL_FILE} in model directory {model_dir}")
+        settings_json = _read_json(model_dir / SETTINGS_FILE)
+        config = SessionConfig.from_json(settings_json.get("session", {})).with_overrides(settings)
+        try:
+            session = ort.InferenceSession(
+                str(model_path), sess_options=config.session_options(), providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # ORT raises its own exception types for invalid graphs
+            raise InvalidModelError(f"{model_path} cannot be loaded by ONNX Runtime: {exc}") from exc
+        _check_signature(session)
+        metadata = dict(session.get_modelmeta().custom_metadata_map)
+        info = read_model_info(metadata, settings_json)
+        _check_tokens(model_dir / TOKENS_FILE, info)
+        return cls(model_dir, session, info, config)
+
+    def run(self, waveform: NDArray[np.float32]) -> LogProbs:
+        """Log-probs ``[T, V+1]`` of one mono waveform at the model's sample rate."""
+        batch = np.ascontiguousarray(waveform, dtype=np.float32)[np.newaxis, :]
+        lengths = np.array([batch.shape[1]], dtype=np.int64)
+        logprobs, logprobs_lens = self.session.run(
+            list(OUTPUT_NAMES), {"waveform": batch, "waveform_lens": lengths}
+        )
+        return np.asarray(logprobs[0, : int(logprobs_lens[0])], dtype=np.float32)
+
+
+def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any]) -> ModelInfo:
+    """Validate the ONNX custom metadata against the model directory contract."""
+    missing = [key for key in REQUIRED_METADATA if key not in metadata]
+    if missing:
+        raise InvalidModelError(f"model metadata lacks {missing}")
+    try:
+        vocabulary = tuple(str(piece) for piece in json.loads(metadata["vocabulary"]))
+        blank_id, vocab_size = int(metadata["blank_id"]), int(metadata["vocab_size"])
+        sample_rate, frame_shift_s = int(metadata["sample_rate"]), float(metadata["frame_shift_s"])
+        max_input_s = float(metadata.get("max_input_s", DEFAULT_MAX_INPUT_S))
+    except (ValueError, TypeError) as exc:
+        raise InvalidModelError(f"model metadata is malformed: {exc}") from exc
+    if len(vocabulary) != vocab_size or blank_id != vocab_size:
+        raise InvalidModelError(
+            f"vocabulary of {len(vocabulary)} pieces, vocab_size {vocab_size}, blank_id {blank_id}: "
+            "the blank must come last, after vocab_size pieces"
+        )
+    if sample_rate <= 0 or frame_shift_s <= 0 or max_input_s <= 0:
+        raise InvalidModelError("sample_rate, frame_shift_s and max_input_s must be positive")
+    return ModelInfo(
+        name=str(settings_json.get("name", metadata["model_name"])),
+        variant=str(settings_json.get("variant", "fp32")),
+        sample_rate=sample_rate,
+        vocabulary=vocabulary,
+        blank_id=blank_id,
+        frame_shift_s=frame_shift_s,
+        max_input_s=max_input_s,
+        metadata=dict(metadata),
+    )
+
+
+_models: dict[tuple[Path, Settings], AsrModel] = {}
+_models_lock = threading.Lock()
+
+
+def get_model(settings: Settings, model_dir: Path | None = None) -> AsrModel:
+    """The process-wide model for ``model_dir`` (default ``settings.model_dir``), loaded on first use."""
+    directory = (model_dir or settings.model_dir).resolve()
+    key = (directory, settings)
+    with _models_lock:
+        if key not in _models:
+            _models[key] = AsrModel.load(directory, settings)
+        return _models[key]
+
+
+def _option_name(value: object, ort_prefix: str) -> str:
+    """Accept ORT's enum names and short ones: ``ORT_ENABLE_ALL`` or ``all`` -> ``all``."""
+    name = str(value).strip()
+    if name.upper() == "ORT_DISABLE_ALL":
+        return "disable"
+    if name.upper().startswith(ort_prefix):
+        name = name[len(ort_prefix) :]
+    return name.lower()
+
+
+def _first(override: int | None, default: int) -> int:
+    return default if override is None else override
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidModelError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(content, dict):
+        raise InvalidModelError(f"{path} must hold a JSON object")
+    return content
+
+
+def _check_signature(session: ort.InferenceSession) -> None:
+    inputs = tuple(i.name for i in session.get_inputs())
+    outputs = tuple(o.name for o in session.get_outputs())
+    if inputs != INPUT_NAMES or outputs != OUTPUT_NAMES:
+        raise InvalidModelError(
+            f"graph has inputs {inputs} and outputs {outputs}; expected {INPUT_NAMES} -> {OUTPUT_NAMES}"
+        )
+
+
+def _check_tokens(path: Path, info: ModelInfo) -> None:
+    """tokens.txt (for sherpa-onnx) must agree with the metadata vocabulary when it is present."""
+    if not path.is_file():
+        return
+    pieces = [
+        line.rsplit(" ", 1)[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    if pieces[:-1] != list(info.vocabulary):
+        raise InvalidModelError(f"{path} disagrees with the vocabulary in the model metadata")

@@ -1,0 +1,126 @@
+"""The pipeline: bytes -> audio -> chunks -> model -> greedy CTC -> merged words -> ``Transcript``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hindi_asr.audio import Audio, decode_audio
+from hindi_asr.chunking import merge_chunk_words, plan_chunks
+from hindi_asr.decoding import Word, decode, join_words
+from hindi_asr.model import AsrModel, get_model
+from hindi_asr.settings import Settings
+
+LANGUAGE = "hi"
+
+__all__ = ["LANGUAGE", "Transcriber", "Transcript", "Word", "get_transcriber"]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The result for one audio file; ``to_dict`` is the JSON shape of the API and the CLI."""
+
+    text: str
+    words: tuple[Word, ...]
+    duration_s: float
+    model_name: str
+    model_variant: str
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    language: str = LANGUAGE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "language": self.language,
+            "duration_s": round(self.duration_s, 3),
+            "words": [
+                {"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence}
+                for w in self.words
+            ],
+            "model": {"name": self.model_name, "variant": self.model_variant},
+            "timings_ms": {stage: round(ms, 1) for stage, ms in self.timings_ms.items()},
+        }
+
+
+class Transcriber:
+    """Transcribes audio with one model; safe to share between threads."""
+
+    def __init__(self, model: AsrModel, settings: Settings) -> None:
+        self.model = model
+        self.settings = settings
+        info = model.info
+        self.chunk_s = min(settings.chunk_s, info.max_input_s)
+        self.overlap_s = min(settings.overlap_s, self.chunk_s / 4)
+        self.frame_samples = max(1, round(info.frame_shift_s * info.sample_rate))
+
+    def transcribe(self, data: bytes) -> Transcript:
+        """Decode and transcribe an audio file held in memory; raises ``AsrError`` subclasses."""
+        started = time.perf_counter()
+        audio = decode_audio(
+            data,
+            sample_rate=self.model.info.sample_rate,
+            min_duration_s=self.settings.min_duration_s,
+            max_duration_s=self.settings.max_duration_s,
+        )
+        return self.transcribe_audio(audio, started=started)
+
+    def transcribe_audio(self, audio: Audio, *, started: float | None = None) -> Transcript:
+        """Transcribe decoded audio (at the model's sample rate), chunk by chunk."""
+        info = self.model.info
+        if audio.sample_rate != info.sample_rate:
+            raise ValueError(f"audio at {audio.sample_rate} Hz given to a {info.sample_rate} Hz model")
+        begin = time.perf_counter()
+        started = begin if started is None else started
+        chunks = plan_chunks(
+            audio.samples,
+            audio.sample_rate,
+            chunk_s=self.chunk_s,
+            overlap_s=self.overlap_s,
+            align=self.frame_samples,
+        )
+        inference_s = ctc_s = 0.0
+        results = []
+        for chunk in chunks:
+            t0 = time.perf_counter()
+            logprobs = self.model.run(audio.samples[chunk.start : chunk.end])
+            t1 = time.perf_counter()
+            words = decode(
+                logprobs,
+                info.vocabulary,
+                blank_id=info.blank_id,
+                frame_shift_s=info.frame_shift_s,
+                offset_s=chunk.start / audio.sample_rate,
+            )
+            results.append((chunk, words))
+            inference_s, ctc_s = inference_s + t1 - t0, ctc_s + time.perf_counter() - t1
+        merged = tuple(merge_chunk_words(results))
+        finished = time.perf_counter()
+        timings = {
+            "decode_audio": (begin - started) * 1e3,
+            "inference": inference_s * 1e3,
+            "ctc_decode": ctc_s * 1e3,
+            "total": (finished - started) * 1e3,
+        }
+        return Transcript(
+            text=join_words(merged),
+            words=merged,
+            duration_s=audio.duration_s,
+            model_name=info.name,
+            model_variant=info.variant,
+            timings_ms=timings,
+        )
+
+
+_transcribers: dict[Settings, Transcriber] = {}
+_lock = threading.Lock()
+
+
+def get_transcriber(settings: Settings) -> Transcriber:
+    """The process-wide transcriber for ``settings``: the model is loaded on the first call only."""
+    with _lock:
+        if settings not in _transcribers:
+            _transcribers[settings] = Transcriber(get_model(settings), settings)
+        return _transcribers[settings]
