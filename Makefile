@@ -56,10 +56,12 @@ model: $(VENV)/.dev
 random-model: $(VENV)/.dev
 	$(PY) -m asr_build.random_model --out $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo
 	$(PY) -m asr_build.export --nemo $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo --out $(ART)/models/random_medium
+	$(PY) -m asr_build.verify --nemo $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo --model-dir $(ART)/models/random_medium
 
 # Export any .nemo to a model directory: make export NEMO=path/to/model.nemo OUT=artifacts/models/name
 export: $(VENV)/.dev
 	$(PY) -m asr_build.export --nemo $(NEMO) --out $(OUT)
+	$(PY) -m asr_build.verify --nemo $(NEMO) --model-dir $(OUT)
 
 clean:
 	rm -rf $(ART) .aws-sam .pytest_cache .mypy_cache .ruff_cache
