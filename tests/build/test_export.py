@@ -12,7 +12,7 @@ import soundfile as sf
 import torch
 from nemo.collections.asr.models import ASRModel, EncDecCTCModelBPE
 
-from asr_build.export import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE, export_onnx, load_model
+from asr_build.export import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE, export_onnx, load_model, sha256_of
 from asr_build.verify import compare, greedy_ctc, noise_batch, pad_batch
 
 from .conftest import SAMPLE_RATE
@@ -137,3 +137,23 @@ def test_load_model_needs_exactly_one_source() -> None:
         load_model()
     with pytest.raises(ValueError, match="exactly one"):
         load_model(nemo=Path("a.nemo"), pretrained="stt_hi_conformer_ctc_medium")
+
+
+def test_load_model_by_pretrained_name_uses_nemo_loader(
+    random_medium_nemo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN NeMo's pretrained loader (NGC is unreachable here: patched at that edge only)
+    asked: list[str] = []
+
+    def from_pretrained(name: str, *, return_model_file: bool) -> str:
+        asked.append(name)
+        assert return_model_file
+        return str(random_medium_nemo)
+
+    monkeypatch.setattr(EncDecCTCModelBPE, "from_pretrained", from_pretrained)
+    # WHEN the real model is asked for by name
+    model, sha = load_model(pretrained="stt_hi_conformer_ctc_medium")
+    # THEN NeMo's loader was asked for it and the checksum is the downloaded file's
+    assert asked == ["stt_hi_conformer_ctc_medium"]
+    assert isinstance(model, EncDecCTCModelBPE) and not model.training
+    assert sha == sha256_of(random_medium_nemo)
