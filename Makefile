@@ -63,5 +63,14 @@ export: $(VENV)/.dev
 	$(PY) -m asr_build.export --nemo $(NEMO) --out $(OUT)
 	$(PY) -m asr_build.verify --nemo $(NEMO) --model-dir $(OUT)
 
+# Latency side by side (NeMo eager, ONNX graph, whole runtime) on a 10 s clip, plus the runtime's peak memory.
+DEMO_NEMO := build/models/hi_demo_conformer_ctc_small.nemo
+DEFAULT_MODEL_DIR := layers/hindi_asr/models/default
+bench: $(VENV)/.dev
+	@test -f $(ART)/models/random_medium/model.onnx || $(MAKE) random-model
+	$(PY) -m asr_build.bench --nemo $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo \
+		--model-dir $(ART)/models/random_medium --clip tests/data/hindi_clip.wav
+	$(PY) -m asr_build.bench --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR) --clip tests/data/hindi_clip.wav
+
 clean:
 	rm -rf $(ART) .aws-sam .pytest_cache .mypy_cache .ruff_cache
