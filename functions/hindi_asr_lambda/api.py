@@ -1,0 +1,64 @@
+"""``handler``: the FastAPI app behind API Gateway (HTTP API v2, REST API v1) or an ALB, through Mangum."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mangum import Mangum
+from mangum.types import LambdaContext as MangumContext
+
+from hindi_asr.api.app import create_app
+from hindi_asr.errors import AsrError
+from hindi_asr.settings import get_settings
+from hindi_asr.transcribe import Transcript
+from hindi_asr_lambda.observability import API_CORRELATION_PATH, logger, metrics, tracer
+
+
+class MetricsObserver:
+    """EMF metrics per request: seconds of audio transcribed, and errors by class."""
+
+    def transcribed(self, transcript: Transcript) -> None:
+        metrics.add_metric(name="AudioSeconds", unit=MetricUnit.Seconds, value=transcript.duration_s)
+        metrics.add_metric(
+            name="InferenceLatency", unit=MetricUnit.Milliseconds, value=transcript.timings_ms["total"]
+        )
+
+    def failed(self, status: int, code: str) -> None:
+        metrics.add_metric(
+            name="ClientErrors" if status < 500 else "ServerErrors", unit=MetricUnit.Count, value=1
+        )
+        metrics.add_metadata(key="error_code", value=code)
+
+
+settings = get_settings()
+app = create_app(settings, observer=MetricsObserver())
+asgi_handler = Mangum(app, lifespan="off")  # Mangum would run the lifespan on every invocation
+
+
+def warm_up() -> bool:
+    """Load the model during the init phase (not billed against the first request); False if unavailable."""
+    try:
+        app.state.transcriber_provider()
+    except AsrError as exc:
+        logger.error("model not loaded during init", extra={"detail": exc.detail, "code": exc.code})
+        return False
+    return True
+
+
+warm_up()
+
+
+@logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = time.perf_counter()
+    # The same runtime object; Mangum and Powertools each describe it with their own protocol.
+    response: dict[str, Any] = asgi_handler(event, cast(MangumContext, context))
+    metrics.add_metric(
+        name="Latency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1e3
+    )
+    return response

@@ -1,0 +1,24 @@
+"""Powertools Logger, Metrics and Tracer for both handlers; service and namespace from the environment."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+CORE_LOGGER = "hindi_asr"
+DEFAULT_NAMESPACE = "HindiAsr"
+# API Gateway (REST v1 and HTTP v2) events carry a request id; ALB events only the trace header.
+API_CORRELATION_PATH = 'requestContext.requestId || headers."x-amzn-trace-id"'
+# S3 notifications carry S3's request id; SQS messages their message id.
+S3_CORRELATION_PATH = 'Records[0].responseElements."x-amz-request-id" || Records[0].messageId'
+
+logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_NAMESPACE))
+tracer = Tracer()
+
+# The core package logs through the standard library; its records get Powertools' JSON format too.
+logging.getLogger(CORE_LOGGER)
+copy_config_to_registered_loggers(source_logger=logger, include={CORE_LOGGER})

@@ -1,0 +1,58 @@
+"""The FastAPI app: ``app`` for uvicorn (``make run``) and Mangum; ``create_app`` for tests and adapters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from hindi_asr import __version__
+from hindi_asr.api.limits import BodyLimitMiddleware
+from hindi_asr.api.observer import NullObserver, Observer
+from hindi_asr.api.problems import install_problem_handlers
+from hindi_asr.api.routes import health, transcribe
+from hindi_asr.errors import AsrError
+from hindi_asr.settings import Settings, get_settings
+from hindi_asr.transcribe import Transcriber, get_transcriber
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Hindi speech to Devanagari text (Conformer-CTC, ONNX Runtime).
+
+Errors are RFC 9457 `application/problem+json` documents with a machine-readable `code`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transcriber_provider: Callable[[], Transcriber] | None = None,
+    observer: Observer | None = None,
+) -> FastAPI:
+    """Build the app; the model comes from ``transcriber_provider`` (default: the process-wide one)."""
+    settings = settings or get_settings()
+    app = FastAPI(title="hindi-asr", version=__version__, description=DESCRIPTION, lifespan=_warm_up)
+    app.state.settings = settings
+    app.state.transcriber_provider = transcriber_provider or partial(get_transcriber, settings)
+    app.state.observer = observer or NullObserver()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    install_problem_handlers(app)
+    app.include_router(transcribe.router)
+    app.include_router(health.router)
+    return app
+
+
+@asynccontextmanager
+async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
+    """Under uvicorn, load the model before the first request; a missing model is reported by /health."""
+    try:
+        await run_in_threadpool(app.state.transcriber_provider)
+    except AsrError as exc:
+        logger.warning("model not loaded at start-up: %s", exc.detail)
+    yield
+
+
+app = create_app()

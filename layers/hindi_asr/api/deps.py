@@ -1,0 +1,27 @@
+"""Dependencies as ``Annotated`` aliases: settings, the request's audio, the process-wide transcriber."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hindi_asr.api.payload import read_audio
+from hindi_asr.settings import Settings
+from hindi_asr.transcribe import Transcriber
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+def transcriber(request: Request) -> Transcriber:
+    """Loads the model on first use (``ModelUnavailableError`` -> 503)."""
+    value: Transcriber = request.app.state.transcriber_provider()
+    return value
+
+
+SettingsDep = Annotated[Settings, Depends(settings)]
+AudioDep = Annotated[bytes, Depends(read_audio)]
+TranscriberDep = Annotated[Transcriber, Depends(transcriber)]

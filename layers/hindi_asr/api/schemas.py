@@ -1,0 +1,154 @@
+"""Response bodies and the OpenAPI description of ``POST /transcribe``, with real examples."""
+
+from __future__ import annotations
+
+import base64
+import io
+import wave
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+RAW_AUDIO_TYPES = ("audio/wav", "audio/flac", "audio/ogg", "audio/mpeg", "application/octet-stream")
+
+TRANSCRIPT_EXAMPLE: dict[str, Any] = {
+    "text": "मेरे दादाजी हर सुबह बगीचे में टहलने जाते हैं",
+    "language": "hi",
+    "duration_s": 4.0,
+    "words": [
+        {"word": "मेरे", "start": 0.24, "end": 0.52, "confidence": 0.9871},
+        {"word": "दादाजी", "start": 0.6, "end": 1.08, "confidence": 0.9642},
+        {"word": "हर", "start": 1.16, "end": 1.32, "confidence": 0.9913},
+        {"word": "सुबह", "start": 1.4, "end": 1.76, "confidence": 0.9558},
+        {"word": "बगीचे", "start": 1.84, "end": 2.28, "confidence": 0.9204},
+        {"word": "में", "start": 2.32, "end": 2.44, "confidence": 0.9935},
+        {"word": "टहलने", "start": 2.52, "end": 2.96, "confidence": 0.8877},
+        {"word": "जाते", "start": 3.04, "end": 3.32, "confidence": 0.9769},
+        {"word": "हैं", "start": 3.36, "end": 3.52, "confidence": 0.9902},
+    ],
+    "model": {"name": "hi_demo_conformer_ctc_small", "variant": "fp32"},
+    "timings_ms": {"decode_audio": 1.9, "inference": 61.4, "ctc_decode": 0.8, "total": 64.3},
+}
+
+
+class WordOut(BaseModel):
+    word: str = Field(description="the word, NFC-normalised Devanagari")
+    start: float = Field(description="seconds from the start of the audio")
+    end: float = Field(description="seconds from the start of the audio")
+    confidence: float = Field(ge=0, le=1, description="geometric mean of the word's CTC token posteriors")
+
+
+class ModelOut(BaseModel):
+    name: str
+    variant: str
+
+
+class TranscriptionResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [TRANSCRIPT_EXAMPLE]}, protected_namespaces=())
+
+    text: str
+    language: str = Field(description='always "hi"')
+    duration_s: float = Field(description="length of the decoded audio")
+    words: list[WordOut]
+    model: ModelOut
+    timings_ms: dict[str, float] = Field(description="decode_audio, inference, ctc_decode, total")
+
+
+class HealthResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "model_loaded": True,
+                    "model": {"name": "hi_demo_conformer_ctc_small", "variant": "fp32"},
+                    "version": "0.1.0",
+                }
+            ]
+        },
+        protected_namespaces=(),
+    )
+
+    status: str
+    model_loaded: bool
+    model: ModelOut
+    version: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, plus the machine-readable ``code``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:hindi-asr:problem:audio_too_short",
+                    "title": "Audio is too short",
+                    "status": 422,
+                    "detail": "the audio lasts 0.120 s; at least 0.3 s is needed",
+                    "code": "audio_too_short",
+                    "instance": "/transcribe",
+                }
+            ]
+        }
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for problem+json answers."""
+    descriptions = {
+        400: "invalid JSON, invalid base64, malformed multipart or missing `file` field",
+        413: "request body larger than the limit (Lambda's 6 MB payload by default)",
+        415: "unsupported content type, or audio that cannot be decoded (unknown format, truncated file)",
+        422: "empty audio, NaN/inf samples, too short or too long",
+        503: "the model is not available",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": descriptions[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def transcribe_request_body() -> dict[str, Any]:
+    """The three ways to send audio, for ``openapi_extra``; the JSON example is a real (silent) WAV."""
+    binary = {"type": "string", "format": "binary"}
+    content: dict[str, Any] = {
+        "multipart/form-data": {
+            "schema": {"type": "object", "required": ["file"], "properties": {"file": binary}},
+        },
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["audio_base64"],
+                "properties": {"audio_base64": {"type": "string", "description": "the audio file, base64"}},
+            },
+            "example": {"audio_base64": example_wav_base64()},
+        },
+    }
+    content.update({media_type: {"schema": binary} for media_type in RAW_AUDIO_TYPES})
+    return {"requestBody": {"required": True, "content": content}}
+
+
+@cache
+def example_wav_base64(seconds: float = 0.5, sample_rate: int = 8000) -> str:
+    """A short, valid, silent 8-bit WAV: small enough for the docs, accepted by the service."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(1)
+        wav.setframerate(sample_rate)
+        wav.writeframes(b"\x80" * int(seconds * sample_rate))
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,69 @@
+"""``hindi-asr transcribe FILE... [--model DIR] [--json]``: the pipeline from a shell.
+
+Prints one line of text per file (``--json``: one JSON object per line, the API's response shape).
+A file that cannot be transcribed is reported on stderr; the exit status is then 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hindi_asr.errors import AsrError, PayloadTooLargeError
+from hindi_asr.settings import Settings
+from hindi_asr.transcribe import Transcriber, get_transcriber
+
+EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides = {"model_dir": args.model} if args.model else {}
+    settings = Settings(**overrides)
+    try:
+        transcriber = get_transcriber(settings)
+    except AsrError as exc:
+        sys.stderr.write(f"hindi-asr: {exc.detail}\n")
+        return EXIT_NO_MODEL
+    failed = [path for path in args.files if not _transcribe_one(transcriber, path, as_json=args.json)]
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _transcribe_one(transcriber: Transcriber, path: Path, *, as_json: bool) -> bool:
+    try:
+        transcript = transcriber.transcribe(_read(path, transcriber.settings.max_file_bytes))
+    except (AsrError, OSError) as exc:
+        reason = exc.detail if isinstance(exc, AsrError) else exc.strerror or str(exc)
+        sys.stderr.write(f"hindi-asr: {path}: {reason}\n")
+        return False
+    if as_json:
+        line = json.dumps({"file": str(path), **transcript.to_dict()}, ensure_ascii=False)
+    else:
+        line = transcript.text
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+    return True
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise PayloadTooLargeError(f"the file has {size} bytes; the limit is {max_bytes}")
+    return path.read_bytes()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hindi-asr", description="Hindi speech recognition (ONNX Runtime).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    transcribe = commands.add_parser("transcribe", help="transcribe audio files (WAV, FLAC, OGG/Opus, MP3)")
+    transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    transcribe.add_argument("--model", type=Path, metavar="DIR", help="model directory")
+    transcribe.add_argument("--json", action="store_true", help="one JSON object per file (the API's shape)")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
