@@ -74,3 +74,29 @@ bench: $(VENV)/.dev
 
 clean:
 	rm -rf $(ART) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# Synthetic Hindi corpus (espeak-ng + festival voices, ~9 h, ~3 min on 2 cores), the small demo model
+# trained on it (resumes from its last checkpoint when re-run), its evaluation, and the test clips.
+.PHONY: test-clip evaluate
+CORPUS := $(ART)/corpus
+TRAIN_DIR := $(ART)/train
+TRAIN_MINUTES ?= 75
+corpus: $(VENV)/.dev
+	$(PY) -m asr_build.corpus --out $(CORPUS)
+
+train: $(VENV)/.dev
+	@test -f $(CORPUS)/train_manifest.json || $(MAKE) corpus
+	$(PY) -m asr_build.train --corpus $(CORPUS) --out $(TRAIN_DIR) --max-minutes $(TRAIN_MINUTES) --save-nemo $(DEMO_NEMO)
+
+evaluate: $(VENV)/.dev
+	$(PY) -m asr_build.evaluate --manifest $(CORPUS)/test_manifest.json --nemo $(DEMO_NEMO) --out $(TRAIN_DIR)/eval_test_nemo.json
+	$(PY) -m asr_build.evaluate --manifest $(CORPUS)/test_manifest.json --model-dir $(DEFAULT_MODEL_DIR) \
+		--out $(TRAIN_DIR)/eval_test_onnx.json
+
+test-clip: $(VENV)/.dev
+	$(PY) -m asr_build.corpus --test-clips tests/data
+
+# Train, then export to the embedded model directory (rel-pos table sized to 60 s: the runtime chunks at 30 s).
+demo-model: train
+	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEFAULT_MODEL_DIR) --max-input-s 60
+	$(PY) -m asr_build.verify --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR)

@@ -226,7 +226,8 @@ def degrade(audio: np.ndarray, voice: Voice, seed: int) -> np.ndarray:
         power = float(np.mean(audio**2))
         noise_std = np.sqrt(power / 10 ** (voice.snr_db / 10))
         audio = audio + rng.normal(0.0, noise_std, audio.shape).astype(np.float32)
-    return np.clip(audio, -1.0, 1.0).astype(np.float32)
+    clipped: np.ndarray = np.clip(audio, -1.0, 1.0).astype(np.float32)
+    return clipped
 
 
 def espeak_wav(text: str, voice: Voice) -> bytes:
@@ -245,7 +246,8 @@ def festival_wavs(items: Sequence[tuple[str, Voice]], workdir: Path) -> list[byt
     paths = [workdir / f"f{i}.wav" for i in range(len(items))]
     for (text, voice), path in zip(items, paths, strict=True):
         lines.append(f"(Parameter.set 'Duration_Stretch {voice.stretch})")
-        synth = f"(utt.save.wave (utt.synth (Utterance Text {_scheme_string(text)})) {_scheme_string(str(path))} 'riff)"
+        utterance = f"(utt.synth (Utterance Text {_scheme_string(text)}))"
+        synth = f"(utt.save.wave {utterance} {_scheme_string(str(path))} 'riff)"
         lines.append(f"(unwind-protect {synth} nil)")
     script = workdir / "batch.scm"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")

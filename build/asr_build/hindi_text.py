@@ -382,8 +382,7 @@ def cldr_phrases(main: Path = CLDR_MAIN, annotations: Path = CLDR_ANNOTATIONS) -
         if not path.exists():
             continue
         for element in ET.parse(path).iter():
-            for part in re.split(r"\{[^}]*\}|\|", element.text or ""):
-                yield part
+            yield from re.split(r"\{[^}]*\}|\|", element.text or "")
 
 
 def word_list(top_n: int = WORDFREQ_TOP_N, hunspell: Path = HUNSPELL_DIC) -> list[str]:
@@ -397,7 +396,9 @@ def word_list(top_n: int = WORDFREQ_TOP_N, hunspell: Path = HUNSPELL_DIC) -> lis
     return [w for w in dedupe(words) if " " not in w]
 
 
-def random_sequences(words: list[str], count: int, seed: int, min_len: int = 3, max_len: int = 10) -> list[str]:
+def random_sequences(
+    words: list[str], count: int, seed: int, min_len: int = 3, max_len: int = 10
+) -> list[str]:
     """`count` random word sequences of `min_len`..`max_len` words, seeded."""
     rng = random.Random(seed)
     return [" ".join(rng.choices(words, k=rng.randint(min_len, max_len))) for _ in range(count)]

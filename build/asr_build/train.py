@@ -21,7 +21,7 @@ import json
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ SMALL = ConformerSize(
 THREADS = 2
 # Measured: 0.73 steps/s with 10 layers on these 2 cores; 8 layers is a little faster.
 EXPECTED_STEPS_PER_SECOND = 0.85
+FIT_EVERY = 50
+UNBOUNDED_STEPS = 10**7
 MAX_TRAIN_SECONDS = 18.0
 MIN_TRAIN_SECONDS = 0.3
 
@@ -56,7 +58,7 @@ class TrainOptions:
     corpus: Path
     out: Path
     max_minutes: float = 75.0
-    max_steps: int | None = None  # None: derived from max_minutes and EXPECTED_STEPS_PER_SECOND
+    max_steps: int | None = None  # None: the cosine is fitted to the wall-clock budget as training runs
     batch_size: int = 20
     lr: float = 2e-3
     warmup_steps: int = 300
@@ -68,6 +70,7 @@ class TrainOptions:
 
     @property
     def total_steps(self) -> int:
+        """The schedule length: `max_steps`, or a first guess that `WallClockBudget` then refines."""
         return self.max_steps or int(self.max_minutes * 60 * EXPECTED_STEPS_PER_SECOND)
 
 
@@ -123,15 +126,35 @@ def build_model(opts: TrainOptions, trainer: pl.Trainer) -> EncDecCTCModelBPE:
     return EncDecCTCModelBPE(cfg=cfg, trainer=trainer)
 
 
-class WallClockStop(Callback):
-    """Stops training once this invocation has run `minutes` (the last checkpoint is then saved)."""
+class WallClockBudget(Callback):
+    """Stops training once this invocation has run `minutes`; optionally fits the cosine to that budget.
 
-    def __init__(self, minutes: float) -> None:
-        self.deadline = time.monotonic() + minutes * 60
+    With `fit_schedule`, every `every` steps the total step count is re-estimated as the current step
+    plus the remaining time at this invocation's measured rate, and the scheduler's `max_steps` is
+    set to it, so the learning rate reaches its floor when the budget ends however busy the CPU is.
+    """
+
+    def __init__(self, minutes: float, *, fit_schedule: bool, every: int = FIT_EVERY) -> None:
+        self.minutes = minutes
+        self.fit_schedule = fit_schedule
+        self.every = every
+        self.start = time.monotonic()
+        self.start_step = 0
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.start = time.monotonic()
+        self.start_step = trainer.global_step
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any, **kwargs: Any) -> None:
-        if time.monotonic() >= self.deadline:
+        elapsed = time.monotonic() - self.start
+        if elapsed >= self.minutes * 60:
             trainer.should_stop = True
+        done = trainer.global_step - self.start_step
+        if self.fit_schedule and done >= self.every and trainer.global_step % self.every == 0:
+            total = trainer.global_step + int(done / elapsed * (self.minutes * 60 - elapsed))
+            for config in trainer.lr_scheduler_configs:
+                if hasattr(config.scheduler, "max_steps"):
+                    config.scheduler.max_steps = max(total, trainer.global_step + 1)
 
 
 class ProgressLog(Callback):
@@ -155,7 +178,10 @@ class ProgressLog(Callback):
         rate = (step - self.first_step) / max(self._minutes() * 60, 1e-9)
         loss = float(m.get("train_loss", float("nan")))
         lr = trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else float("nan")
-        print(f"step {step} min {self._minutes():.1f} loss {loss:.3f} lr {lr:.2e} steps/s {rate:.2f}", flush=True)
+        print(
+            f"step {step} min {self._minutes():.1f} loss {loss:.3f} lr {lr:.2e} steps/s {rate:.2f}",
+            flush=True,
+        )
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking:
@@ -179,7 +205,7 @@ def make_trainer(opts: TrainOptions) -> pl.Trainer:
     return pl.Trainer(
         accelerator="cpu",
         devices=1,
-        max_steps=opts.total_steps,
+        max_steps=opts.max_steps or UNBOUNDED_STEPS,
         max_epochs=-1,
         val_check_interval=opts.val_every,
         check_val_every_n_epoch=None,
@@ -188,17 +214,12 @@ def make_trainer(opts: TrainOptions) -> pl.Trainer:
         gradient_clip_val=1.0,
         enable_progress_bar=False,
         logger=CSVLogger(opts.out, name="logs"),
-        callbacks=[checkpoints, WallClockStop(opts.max_minutes), ProgressLog(opts.out / "curve.jsonl")],
+        callbacks=[
+            checkpoints,
+            WallClockBudget(opts.max_minutes, fit_schedule=opts.max_steps is None),
+            ProgressLog(opts.out / "curve.jsonl"),
+        ],
     )
-
-
-def pin_schedule(opts: TrainOptions) -> TrainOptions:
-    """Fix the schedule length at the first run (`run.json`), so a resumed run keeps its cosine."""
-    run = opts.out / "run.json"
-    if opts.max_steps is None and run.exists():
-        return replace(opts, max_steps=int(json.loads(run.read_text())["total_steps"]))
-    run.write_text(json.dumps({"total_steps": opts.total_steps}) + "\n")
-    return opts
 
 
 def train(opts: TrainOptions) -> Path:
@@ -206,7 +227,6 @@ def train(opts: TrainOptions) -> Path:
     torch.set_num_threads(THREADS)
     pl.seed_everything(opts.seed)
     opts.out.mkdir(parents=True, exist_ok=True)
-    opts = pin_schedule(opts)
     trainer = make_trainer(opts)
     model = build_model(opts, trainer)
     last = opts.out / "checkpoints" / "last.ckpt"
@@ -221,7 +241,9 @@ def train(opts: TrainOptions) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, default=Path("artifacts/corpus"))
     parser.add_argument("--out", type=Path, default=Path("artifacts/train"))
     parser.add_argument("--max-minutes", type=float, default=TrainOptions.max_minutes)
