@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Make sure the Lambda Python base image is in the local Docker engine:
+#
+#   infra/lambda-base-image.sh [--standin]
+#
+# 1. already there (pulled or built earlier): nothing to do;
+# 2. otherwise `docker pull public.ecr.aws/lambda/python:$LAMBDA_PYTHON` (a machine with internet ends here,
+#    with the real image, unchanged);
+# 3. otherwise (registries unreachable, as on these sandboxes) build a TEST FIXTURE under the same name:
+#    a debootstrap'ed Debian rootfs with that Python version, awslambdaric + boto3 from host-downloaded
+#    wheels, the Runtime Interface Emulator from the aws-sam-cli wheel, and the real image's entrypoint
+#    contract (infra/lambda-base/). The image carries the label org.hindi-asr.lambda-base-standin=true.
+#
+# --standin skips the pull. The debootstrap rootfs is cached as a tarball under
+# $HINDI_ASR_CACHE_DIR (default artifacts/lambda-base), so a rebuild takes seconds.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+py_version=${LAMBDA_PYTHON:-3.13}
+image="public.ecr.aws/lambda/python:$py_version"
+cache_dir=${HINDI_ASR_CACHE_DIR:-"$repo_root/artifacts/lambda-base"}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+pull_timeout_s=120
+
+case "$py_version" in
+    3.13) suite=trixie ;;
+    3.11) suite=bookworm ;;
+    *)
+        echo "no Debian release ships Python $py_version; the stand-in supports 3.11 and 3.13" >&2
+        exit 2
+        ;;
+esac
+
+log() { echo "[lambda-base-image] $*" >&2; }
+
+standin_only=false
+[[ "${1:-}" == "--standin" ]] && standin_only=true
+
+if docker image inspect "$image" >/dev/null 2>&1; then
+    log "$image present"
+    exit 0
+fi
+if ! $standin_only && timeout "$pull_timeout_s" docker pull "$image" >/dev/null 2>&1; then
+    log "$image pulled from the registry"
+    exit 0
+fi
+log "registry unreachable: building the test stand-in for $image"
+
+rootfs_tar="$cache_dir/$suite-minbase-python3.tar"
+mkdir -p "$cache_dir"
+if [[ ! -s "$rootfs_tar" ]]; then
+    command -v debootstrap >/dev/null || { log "debootstrap missing: apt-get install debootstrap"; exit 2; }
+    rootfs=$(mktemp -d "$cache_dir/rootfs.XXXXXX")
+    trap 'rm -rf "$rootfs"' EXIT
+    log "debootstrap $suite (about a minute)"
+    debootstrap --variant=minbase --include=python3,ca-certificates "$suite" "$rootfs" "$mirror" \
+        >"$cache_dir/debootstrap.log" 2>&1 || { tail -n 20 "$cache_dir/debootstrap.log" >&2; exit 1; }
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar --numeric-owner -C "$rootfs" -cf "$rootfs_tar.partial" .
+    mv "$rootfs_tar.partial" "$rootfs_tar"
+    rm -rf "$rootfs"
+    trap - EXIT
+fi
+
+rootfs_image="hindi-asr/lambda-rootfs:$suite"
+if ! docker image inspect "$rootfs_image" >/dev/null 2>&1; then
+    log "docker import $rootfs_tar"
+    docker import "$rootfs_tar" "$rootfs_image" >/dev/null
+fi
+
+context="$cache_dir/context-$py_version"
+rm -rf "$context"
+mkdir -p "$context"
+cp "$repo_root"/infra/lambda-base/{Dockerfile,lambda-entrypoint.sh,bootstrap} "$context/"
+rie=$("$repo_root/.venv/bin/python" -c \
+    'import pathlib, samcli; print(pathlib.Path(samcli.__file__).parent / "local/rapid/aws-lambda-rie-x86_64")')
+cp "$rie" "$context/aws-lambda-rie"
+chmod 0755 "$context"/{lambda-entrypoint.sh,bootstrap,aws-lambda-rie}
+"$repo_root/infra/lambda-pip.sh" "$py_version" "$context/runtime" awslambdaric boto3
+
+docker build --quiet \
+    --build-arg "ROOTFS=$rootfs_image" \
+    --build-arg "PYTHON_VERSION=$py_version" \
+    -t "$image" "$context" >/dev/null
+rm -rf "$context"
+log "built stand-in $image"
