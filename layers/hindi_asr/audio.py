@@ -159,11 +159,16 @@ def _decode_blocks(f: sf.SoundFile, sample_rate: int, max_frames: int) -> tuple[
 
 
 def _blocks(f: sf.SoundFile) -> Iterator[NDArray[np.float32]]:
+    """Blocks of what libsndfile actually decodes (``SoundFile.blocks`` pads short reads with garbage)."""
     blocksize = max(1024, BLOCK_SAMPLES // f.channels)
-    try:
-        yield from f.blocks(blocksize=blocksize, dtype="float32", always_2d=True)
-    except (sf.SoundFileError, RuntimeError, ValueError) as exc:
-        raise UndecodableAudioError(f"the audio stream is corrupt: {_reason(exc)}") from exc
+    while True:
+        try:
+            block = f.read(blocksize, dtype="float32", always_2d=True)
+        except (sf.SoundFileError, RuntimeError, ValueError) as exc:
+            raise UndecodableAudioError(f"the audio stream is corrupt: {_reason(exc)}") from exc
+        if not len(block):
+            return
+        yield block
 
 
 def _check_complete(f: sf.SoundFile, frames: int) -> None:

@@ -3,9 +3,9 @@
 A chunk ends ``overlap_s / 2`` after a *cut*, the quietest point in the last quarter of its nominal
 length; the next chunk starts ``overlap_s / 2`` before that cut, so both see every word near it with
 context. Each word belongs to the chunk whose side of the cut its midpoint falls on. Near a cut the
-two chunks may place a word a frame apart: a word one chunk dropped there is rescued unless the other
-chunk kept a word at the same time, and the same word kept by both is kept once. Only the energy of
-the search windows is computed, and the model only ever sees one chunk.
+two chunks may place a word a frame apart, or see a long word cut off: a word both chunks dropped is
+rescued unless it is a copy of a kept word, and a word both kept is kept once, in its fuller version.
+Only the energy of the search windows is computed, and the model only ever sees one chunk.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from hindi_asr.decoding import Word
 SEARCH_FRACTION = 0.25  # the cut is searched in this last fraction of a chunk's nominal length
 ENERGY_FRAME_S = 0.02
 ENERGY_SMOOTHING_FRAMES = 5  # 100 ms moving average, so a single quiet frame inside a word does not win
-SEAM_TOLERANCE_S = 0.15  # two chunks' timestamps of one word near a cut differ by less than this
+SEAM_TOLERANCE_S = 0.1  # two chunks' timestamps of one word near a cut differ by less than this
+SEAM_WINDOW_S = 2.0  # words this close to a cut are reconciled with the other chunk's
+LEFT, RIGHT = "left", "right"
 
 
 @dataclass(frozen=True)
@@ -89,23 +91,38 @@ def merge_chunk_words(results: Sequence[tuple[Chunk, Sequence[Word]]]) -> list[W
 def _join_at_seam(
     merged: list[Word], left_all: Sequence[Word], own: list[Word], right_all: Sequence[Word], seam: float
 ) -> list[Word]:
-    near_left = [word for word in merged if word.midpoint >= seam - SEAM_TOLERANCE_S]
-    near_right = [word for word in own if word.midpoint < seam + SEAM_TOLERANCE_S]
-    near = near_left + near_right
-    dropped = [w for w in left_all if seam <= w.midpoint < seam + SEAM_TOLERANCE_S] + [
-        w for w in right_all if seam - SEAM_TOLERANCE_S <= w.midpoint < seam
+    """Reconcile the words around ``seam``: ``merged`` so far (left chunk) and ``own`` (right chunk)."""
+    first = len(merged)
+    while first and merged[first - 1].end >= seam - SEAM_WINDOW_S:
+        first -= 1
+    last = 0
+    while last < len(own) and own[last].start < seam + SEAM_WINDOW_S:
+        last += 1
+    region = [(word, LEFT) for word in merged[first:]] + [(word, RIGHT) for word in own[:last]]
+    dropped = [(w, LEFT) for w in left_all if seam <= w.midpoint < seam + SEAM_TOLERANCE_S] + [
+        (w, RIGHT) for w in right_all if seam - SEAM_TOLERANCE_S <= w.midpoint < seam
     ]
-    for word in dropped:
-        if not any(_close(word, kept) for kept in near):
-            near.append(word)
-    near.sort(key=lambda word: word.midpoint)
-    unique: list[Word] = []
-    for word in near:
-        if unique and unique[-1].word == word.word and _close(unique[-1], word):
+    for word, side in dropped:  # a word both chunks dropped, each placing it on the other's side
+        if not any(_same_word(word, kept) for kept, _ in region):
+            region.append((word, side))
+    region.sort(key=lambda item: item[0].midpoint)
+    unique: list[tuple[Word, str]] = []
+    for word, side in region:  # a word both chunks kept, each placing it on its own side: keep the fuller
+        if unique and unique[-1][1] != side and _same_word(unique[-1][0], word):
+            if _duration(word) > _duration(unique[-1][0]):
+                unique[-1] = (word, side)
             continue
-        unique.append(word)
-    return merged[: len(merged) - len(near_left)] + unique + own[len(near_right) :]
+        unique.append((word, side))
+    return merged[:first] + [word for word, _ in unique] + own[last:]
 
 
-def _close(a: Word, b: Word) -> bool:
-    return abs(a.midpoint - b.midpoint) < SEAM_TOLERANCE_S
+def _same_word(a: Word, b: Word) -> bool:
+    """One spoken word seen by two chunks: mostly the same frames, or the same text about the same time."""
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    if shared >= 0.5 * min(_duration(a), _duration(b)) and shared > 0:
+        return True
+    return a.word == b.word and abs(a.midpoint - b.midpoint) < SEAM_TOLERANCE_S
+
+
+def _duration(word: Word) -> float:
+    return word.end - word.start

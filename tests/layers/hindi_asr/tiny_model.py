@@ -8,12 +8,15 @@ as such tones, so every test can know exactly what the model must hear, and wher
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import onnx
+import soundfile as sf
+import soxr
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
@@ -178,3 +181,24 @@ def _metadata(max_input_s: float) -> dict[str, str]:
         "max_input_s": str(max_input_s),
         "export_versions": json.dumps({"onnx": onnx.__version__}),
     }
+
+
+def encode(
+    samples: NDArray[np.float32],
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    file_format: str = "WAV",
+    subtype: str | None = None,
+    channels: int = 1,
+) -> bytes:
+    """``samples`` (16 kHz mono) as an audio file: resampled to ``sample_rate``, copied to ``channels``."""
+    audio = (
+        np.asarray(soxr.resample(samples, SAMPLE_RATE, sample_rate), np.float32)
+        if sample_rate != SAMPLE_RATE
+        else samples
+    )
+    if channels > 1:
+        audio = np.repeat(audio[:, np.newaxis], channels, axis=1)
+    buffer = io.BytesIO()
+    sf.write(buffer, audio, sample_rate, format=file_format, subtype=subtype)
+    return buffer.getvalue()
