@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -25,7 +26,7 @@ def test_chunks_cover_the_audio_overlap_and_respect_the_length_limit() -> None:
     samples = noise(95.0)
     chunks = plan_chunks(samples, RATE, chunk_s=20.0, overlap_s=2.0, align=640)
     assert chunks[0].start == 0 and chunks[-1].end == len(samples)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         cut = round(before.keep_to * RATE)
         assert before.keep_to == after.keep_from
         assert after.start == cut - RATE and before.end == cut + RATE  # one second either side of the cut
@@ -99,3 +100,11 @@ def test_a_chunk_without_words_still_lends_its_seam_words() -> None:
     middle = Chunk(9 * RATE, 21 * RATE, SEAM, 20.0)
     merged = merge_chunk_words([(LEFT, []), (middle, [w("दो", 9.9, 9.98)]), (third, [w("तीन", 25.0, 25.2)])])
     assert [x.word for x in merged] == ["दो", "तीन"]
+
+
+def test_a_word_cut_off_by_one_chunk_is_taken_from_the_other() -> None:
+    # the left chunk ends inside "नमस्ते" and hears only "नमस्", with its midpoint just before the seam
+    left = [w("एक", 9.0, 9.4), w("नमस्", 9.8, 10.1)]
+    right = [w("नमस्ते", 9.8, 10.4), w("तीन", 10.6, 10.9)]
+    merged = merge_chunk_words([(LEFT, left), (RIGHT, right)])
+    assert [x.word for x in merged] == ["एक", "नमस्ते", "तीन"]

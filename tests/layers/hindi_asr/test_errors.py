@@ -1,0 +1,39 @@
+"""Each error has a stable code, an HTTP status and an RFC 9457 type URI."""
+
+from __future__ import annotations
+
+import pytest
+
+from hindi_asr import errors
+
+EXPECTED = {
+    errors.InvalidRequestError: (400, "invalid_request"),
+    errors.InvalidJsonError: (400, "invalid_json"),
+    errors.InvalidBase64Error: (400, "invalid_base64"),
+    errors.PayloadTooLargeError: (413, "payload_too_large"),
+    errors.UnsupportedMediaTypeError: (415, "unsupported_media_type"),
+    errors.UndecodableAudioError: (415, "undecodable_audio"),
+    errors.TruncatedAudioError: (415, "truncated_audio"),
+    errors.InvalidAudioError: (422, "invalid_audio"),
+    errors.EmptyAudioError: (422, "empty_audio"),
+    errors.NonFiniteAudioError: (422, "non_finite_samples"),
+    errors.AudioTooShortError: (422, "audio_too_short"),
+    errors.AudioTooLongError: (422, "audio_too_long"),
+    errors.ModelUnavailableError: (503, "model_unavailable"),
+    errors.InvalidModelError: (503, "invalid_model"),
+}
+
+
+@pytest.mark.parametrize(("error", "expected"), EXPECTED.items(), ids=lambda x: getattr(x, "__name__", ""))
+def test_status_code_and_type(error: type[errors.AsrError], expected: tuple[int, str]) -> None:
+    instance = error("what went wrong")
+    assert (instance.status, instance.code) == expected
+    assert instance.type_uri == f"urn:hindi-asr:problem:{expected[1]}"
+    assert instance.detail == str(instance) == "what went wrong"
+    assert instance.is_client_error == (expected[0] < 500)
+    assert instance.title
+
+
+def test_codes_are_unique() -> None:
+    codes = [error.code for error in EXPECTED]
+    assert len(codes) == len(set(codes))
