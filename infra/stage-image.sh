@@ -19,6 +19,8 @@ py_version=${LAMBDA_PYTHON:-3.13}
 arch=${LAMBDA_ARCH:-x86_64}
 stage="$repo_root/artifacts/image"
 python="$repo_root/.venv/bin/python"
+# What the Lambda Python base images (and the test stand-in) already provide: boto3 and its dependencies.
+base_provided=(boto3 botocore s3transfer jmespath python_dateutil six urllib3)
 
 log() { echo "[stage-image] $*" >&2; }
 
@@ -40,9 +42,11 @@ from importlib import metadata
 with open(sys.argv[1], "rb") as fh:
     dependencies = tomllib.load(fh)["project"]["dependencies"]
 for requirement in dependencies:
-    name = re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0]
+    match = re.match(r"\s*([A-Za-z0-9._-]+)\s*(\[[^\]]*\])?", requirement)
+    assert match, requirement
+    name, extras = match.group(1), match.group(2) or ""
     try:
-        print(f"{name}=={metadata.version(name)}")
+        print(f"{name}{extras}=={metadata.version(name)}")
     except metadata.PackageNotFoundError:
         print(requirement)
 EOF
@@ -56,6 +60,28 @@ if [[ ! -d "$stage/site-packages" || ! -f "$stamp" || "$(cat "$stamp")" != "$wan
     LAMBDA_ARCH=$arch "$repo_root/infra/lambda-pip.sh" "$py_version" "$stage/site-packages" "${pins[@]}"
     # Console scripts name the host's interpreter and are never run in the function.
     rm -rf "$stage/site-packages/bin"
+    # The base image ships the AWS SDK (boto3 and its closure). A second botocore here (pulled in by
+    # aws-xray-sdk) would shadow it from /var/task and could split boto3 and botocore across versions.
+    "$python" - "$stage/site-packages" "${base_provided[@]}" <<'PRUNE'
+"""Remove the named distributions from a --target tree, file by file, as their RECORD lists them."""
+import shutil
+import sys
+from pathlib import Path
+
+target = Path(sys.argv[1])
+unwanted = {name.lower().replace("-", "_") for name in sys.argv[2:]}
+for dist_info in target.glob("*.dist-info"):
+    if dist_info.name.split("-")[0].lower() not in unwanted:
+        continue
+    for line in (dist_info / "RECORD").read_text().splitlines():
+        path = target / line.split(",")[0]
+        if path.is_file() and dist_info not in path.parents:
+            path.unlink()
+    shutil.rmtree(dist_info)
+for directory in sorted((d for d in target.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+    if not any(directory.iterdir()):
+        directory.rmdir()
+PRUNE
     printf '%s' "$wanted" >"$stamp"
 fi
 
