@@ -93,17 +93,17 @@ class S3Transcriber:
                 failed += 1
         return outcomes, failed
 
-    def process_message(self, message: SQSRecord) -> list[Outcome]:
+    def process_message(self, record: SQSRecord) -> list[Outcome]:
         """One SQS message holding an S3 notification; raising marks the message as failed."""
         try:
-            body = json.loads(message.body)
+            body = json.loads(record.body)
         except ValueError:
-            logger.error("SQS message is not an S3 notification", extra={"message_id": message.message_id})
+            logger.error("SQS message is not an S3 notification", extra={"message_id": record.message_id})
             return []
         if not isinstance(body, dict) or "Records" not in body:  # e.g. s3:TestEvent on configuration
-            logger.info("SQS message without S3 records ignored", extra={"message_id": message.message_id})
+            logger.info("SQS message without S3 records ignored", extra={"message_id": record.message_id})
             return []
-        return [self.process_record(record) for record in S3Event(body).records]
+        return [self.process_record(s3_record) for s3_record in S3Event(body).records]
 
     @tracer.capture_method
     def process_record(self, record: S3EventRecord) -> Outcome:

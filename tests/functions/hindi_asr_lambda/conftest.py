@@ -1,0 +1,103 @@
+"""Lambda fixtures: recorded events, a fake context, the handlers on the tiny model, a moto S3 server."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from moto.server import ThreadedMotoServer
+
+from hindi_asr.transcribe import Transcriber
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+EVENTS = Path(__file__).parents[2] / "events"
+REGION = "us-east-1"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "hindi-asr-test"
+    memory_limit_in_mb: int = 3008
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:hindi-asr-test"
+    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return cast(LambdaContext, FakeLambdaContext())
+
+
+@pytest.fixture
+def load_event() -> Callable[[str], dict[str, Any]]:
+    """A fresh copy of a recorded event from tests/events/."""
+
+    def load(name: str) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+        return copy.deepcopy(event)
+
+    return load
+
+
+@pytest.fixture
+def api_module(tiny_transcriber: Transcriber) -> Iterator[ModuleType]:
+    """``hindi_asr_lambda.api`` with its app's transcriber replaced by the tiny model's."""
+    from hindi_asr_lambda import api
+
+    state = api.app.state
+    original = state.transcriber_provider
+    state.transcriber_provider = lambda: tiny_transcriber
+    try:
+        yield api
+    finally:
+        state.transcriber_provider = original
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_endpoint: str) -> S3Client:
+    return boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
+    )
+
+
+@dataclass(frozen=True)
+class Buckets:
+    input: str
+    output: str
+
+
+@pytest.fixture
+def buckets(s3: S3Client) -> Buckets:
+    """A fresh input and output bucket for each test (the moto server lives for the session)."""
+    suffix = uuid.uuid4().hex[:12]
+    names = Buckets(f"asr-input-{suffix}", f"asr-output-{suffix}")
+    s3.create_bucket(Bucket=names.input)
+    s3.create_bucket(Bucket=names.output)
+    return names
