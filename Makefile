@@ -89,9 +89,9 @@ train: $(VENV)/.dev
 	$(PY) -m asr_build.train --corpus $(CORPUS) --out $(TRAIN_DIR) --max-minutes $(TRAIN_MINUTES) --save-nemo $(DEMO_NEMO)
 
 evaluate: $(VENV)/.dev
-	$(PY) -m asr_build.evaluate --manifest $(CORPUS)/test_manifest.json --nemo $(DEMO_NEMO) --out $(TRAIN_DIR)/eval_test_nemo.json
-	$(PY) -m asr_build.evaluate --manifest $(CORPUS)/test_manifest.json --model-dir $(DEFAULT_MODEL_DIR) \
-		--out $(TRAIN_DIR)/eval_test_onnx.json
+	$(PY) -m asr_build.evaluate --manifest $(CORPUS)/test_manifest.json --nemo $(DEMO_NEMO) \
+		--model-dir $(DEFAULT_MODEL_DIR) --corpus-stats $(CORPUS)/stats.json --train-dir $(TRAIN_DIR) \
+		--out $(TRAIN_DIR)/report.json
 
 test-clip: $(VENV)/.dev
 	$(PY) -m asr_build.corpus --test-clips tests/data

@@ -1,14 +1,16 @@
 """Greedy transcription of a NeMo manifest and its CER/WER (jiwer), overall and per voice.
 
     python -m asr_build.evaluate --manifest artifacts/corpus/test_manifest.json \\
-        --nemo artifacts/train/model.nemo --out artifacts/train/eval_test.json
-    python -m asr_build.evaluate --manifest ... --model-dir layers/hindi_asr/models/default --out ...
+        --nemo artifacts/train/model.nemo [--model-dir layers/hindi_asr/models/default] \\
+        [--corpus-stats artifacts/corpus/stats.json --train-dir artifacts/train] \\
+        --out artifacts/train/report.json
 
 A model is either a `.nemo` (NeMo's own `transcribe()`, greedy CTC) or an exported model directory
 (`model.onnx` by the README's contract: waveform in, CTC log-probabilities out, vocabulary and blank in
 its metadata; decoded greedily here with onnxruntime). References and hypotheses are both normalised by
-`asr_build.hindi_text.clean` (nukta, chandrabindu, punctuation policy) before scoring. The report has
-`overall`, `by_voice` (e.g. `espeak/hi+f3`), `by_engine` (espeak, festival) and the worst examples.
+`asr_build.hindi_text.clean` (nukta, chandrabindu, punctuation policy) before scoring. Each model's
+result has `overall`, `by_voice` (e.g. `espeak/hi+f3`), `by_engine` (espeak, festival) and the worst
+examples; the report adds the corpus statistics and training summary (invocations, learning curve).
 """
 
 from __future__ import annotations
@@ -147,27 +149,66 @@ def evaluate(manifest: Path, transcribe: Transcriber) -> dict[str, Any]:
     }
 
 
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines of `path`; [] if it does not exist."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def training_summary(train_dir: Path) -> dict[str, Any]:
+    """Invocations (`runs.jsonl`) and learning curve (`curve.jsonl`) written by `asr_build.train`."""
+    runs = read_jsonl(train_dir / "runs.jsonl")
+    return {
+        "steps": runs[-1]["end_step"] if runs else None,
+        "minutes": round(sum(r["minutes"] for r in runs), 1),
+        "parameters": runs[-1]["parameters"] if runs else None,
+        "invocations": runs,
+        "curve": read_jsonl(train_dir / "curve.jsonl"),
+    }
+
+
+def build_report(args: argparse.Namespace) -> dict[str, Any]:
+    """Scores of every model given, plus corpus statistics and training summary where given."""
+    report: dict[str, Any] = {"manifest": str(args.manifest), "models": {}}
+    if args.nemo:
+        result = evaluate(args.manifest, nemo_transcriber(args.nemo, args.batch_size))
+        report["models"]["nemo"] = {"path": str(args.nemo), "mb": _mb(args.nemo), **result}
+    if args.model_dir:
+        result = evaluate(args.manifest, onnx_transcriber(args.model_dir))
+        onnx = args.model_dir / "model.onnx"
+        report["models"]["onnx"] = {"path": str(args.model_dir), "mb": _mb(onnx), **result}
+    if args.corpus_stats and args.corpus_stats.exists():
+        report["corpus"] = json.loads(args.corpus_stats.read_text(encoding="utf-8"))
+    if args.train_dir:
+        report["training"] = training_summary(args.train_dir)
+    return report
+
+
+def _mb(path: Path) -> float:
+    return round(path.stat().st_size / 1e6, 2)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--manifest", type=Path, required=True)
-    model = parser.add_mutually_exclusive_group(required=True)
-    model.add_argument("--nemo", type=Path, help="a .nemo model")
-    model.add_argument("--model-dir", type=Path, help="an exported model directory (model.onnx)")
+    parser.add_argument("--nemo", type=Path, help="a .nemo model")
+    parser.add_argument("--model-dir", type=Path, help="an exported model directory (model.onnx)")
     parser.add_argument("--out", type=Path, help="write the JSON report here")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--corpus-stats", type=Path, help="include this corpus stats.json in the report")
+    parser.add_argument("--train-dir", type=Path, help="include this training run's summary in the report")
     args = parser.parse_args(argv)
-    transcribe = (
-        nemo_transcriber(args.nemo, args.batch_size) if args.nemo else onnx_transcriber(args.model_dir)
-    )
-    report = evaluate(args.manifest, transcribe)
-    report["model"] = str(args.nemo or args.model_dir)
-    text = json.dumps(report, indent=2, ensure_ascii=False)
+    if not (args.nemo or args.model_dir):
+        parser.error("give --nemo, --model-dir or both")
+    report = build_report(args)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(json.dumps({k: report[k] for k in ("overall", "by_engine")}, ensure_ascii=False))
+        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for kind, result in report["models"].items():
+        print(kind, json.dumps({k: result[k] for k in ("overall", "by_engine")}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ THREADS = 2
 # Measured: 0.73 steps/s with 10 layers on these 2 cores; 8 layers is a little faster.
 EXPECTED_STEPS_PER_SECOND = 0.85
 FIT_EVERY = 50
+RUNS_FILE = "runs.jsonl"
 UNBOUNDED_STEPS = 10**7
 MAX_TRAIN_SECONDS = 18.0
 MIN_TRAIN_SECONDS = 0.3
@@ -194,10 +195,10 @@ class ProgressLog(Callback):
             fh.write(json.dumps(row) + "\n")
 
 
-def make_trainer(opts: TrainOptions) -> pl.Trainer:
+def make_trainer(opts: TrainOptions, budget: WallClockBudget) -> pl.Trainer:
     checkpoints = ModelCheckpoint(
         dirpath=opts.out / "checkpoints",
-        filename="step{step}",
+        filename="{step}",
         every_n_train_steps=opts.checkpoint_every,
         save_last=True,
         save_top_k=1,
@@ -216,7 +217,7 @@ def make_trainer(opts: TrainOptions) -> pl.Trainer:
         logger=CSVLogger(opts.out, name="logs"),
         callbacks=[
             checkpoints,
-            WallClockBudget(opts.max_minutes, fit_schedule=opts.max_steps is None),
+            budget,
             ProgressLog(opts.out / "curve.jsonl"),
         ],
     )
@@ -227,7 +228,8 @@ def train(opts: TrainOptions) -> Path:
     torch.set_num_threads(THREADS)
     pl.seed_everything(opts.seed)
     opts.out.mkdir(parents=True, exist_ok=True)
-    trainer = make_trainer(opts)
+    budget = WallClockBudget(opts.max_minutes, fit_schedule=opts.max_steps is None)
+    trainer = make_trainer(opts, budget)
     model = build_model(opts, trainer)
     last = opts.out / "checkpoints" / "last.ckpt"
     params = sum(p.numel() for p in model.parameters())
@@ -237,7 +239,26 @@ def train(opts: TrainOptions) -> Path:
     nemo = opts.out / "model.nemo"
     model.save_to(str(nemo))
     print(f"step {trainer.global_step}; wrote {nemo} ({nemo.stat().st_size / 1e6:.1f} MB)", flush=True)
+    record_run(
+        opts.out,
+        start_step=budget.start_step,
+        end_step=trainer.global_step,
+        minutes=(time.monotonic() - budget.start) / 60,
+        parameters=params,
+    )
     return nemo
+
+
+def record_run(out: Path, *, start_step: int, end_step: int, minutes: float, parameters: int) -> None:
+    """Append one invocation to `<out>/runs.jsonl` (the report sums them)."""
+    row = {
+        "start_step": start_step,
+        "end_step": end_step,
+        "minutes": round(minutes, 2),
+        "parameters": parameters,
+    }
+    with (out / RUNS_FILE).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
