@@ -52,7 +52,7 @@ warm_up()
 
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH, clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # responses hold users' transcripts
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.perf_counter()

@@ -61,6 +61,10 @@ class Outcome:
     detail: str = ""
 
 
+class UnsupportedEventError(ValueError):
+    """The function is wired to an event source it does not understand (a deployment error)."""
+
+
 class RecordsFailedError(RuntimeError):
     """Raised after a direct invocation's other records are done, so that Lambda retries the event."""
 
@@ -103,9 +107,13 @@ class S3Transcriber:
         if not isinstance(body, dict) or "Records" not in body:  # e.g. s3:TestEvent on configuration
             logger.info("SQS message without S3 records ignored", extra={"message_id": record.message_id})
             return []
-        return [self.process_record(s3_record) for s3_record in S3Event(body).records]
+        try:
+            return [self.process_record(s3_record) for s3_record in S3Event(body).records]
+        except Exception:
+            metrics.add_metric(name="FailedRecords", unit=MetricUnit.Count, value=1)
+            raise  # the batch processor reports the message in batchItemFailures
 
-    @tracer.capture_method
+    @tracer.capture_method(capture_response=False)
     def process_record(self, record: S3EventRecord) -> Outcome:
         source = _source(record)
         logger.append_keys(object_key=source.key)
@@ -237,11 +245,13 @@ warm_up()
 
 
 @logger.inject_lambda_context(correlation_id_path=S3_CORRELATION_PATH, clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records")
+    if not isinstance(records, list) or not records or not isinstance(records[0], dict):
+        raise UnsupportedEventError("expected S3 event notification records, or SQS messages carrying them")
     service = default_service()
-    records = event.get("Records") or [{}]
     if records[0].get("eventSource") == "aws:sqs":
         processor = BatchProcessor(event_type=EventType.SQS)
         return dict(process_partial_response(event, service.process_message, processor, context))

@@ -8,13 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hindi_asr.audio import Audio, decode_audio
+import numpy as np
+
+from hindi_asr.audio import Audio, Waveform, decode_audio
 from hindi_asr.chunking import merge_chunk_words, plan_chunks
 from hindi_asr.decoding import Word, decode, join_words
 from hindi_asr.model import AsrModel, get_model
 from hindi_asr.settings import Settings
 
 LANGUAGE = "hi"
+MIN_MODEL_INPUT_S = 0.1  # the exporter traces the graph for inputs of at least 1,600 samples
 
 __all__ = ["LANGUAGE", "Transcriber", "Transcript", "Word", "get_transcriber"]
 
@@ -55,6 +58,12 @@ class Transcriber:
         self.chunk_s = min(settings.chunk_s, info.max_input_s)
         self.overlap_s = min(settings.overlap_s, self.chunk_s / 4)
         self.frame_samples = max(1, round(info.frame_shift_s * info.sample_rate))
+        self.min_samples = round(MIN_MODEL_INPUT_S * info.sample_rate)
+
+    def _padded(self, samples: Waveform) -> Waveform:
+        """Silence after input shorter than the exported graph's minimum; times are unaffected."""
+        missing = self.min_samples - len(samples)
+        return np.pad(samples, (0, missing)) if missing > 0 else samples
 
     def transcribe(self, data: bytes) -> Transcript:
         """Decode and transcribe an audio file held in memory; raises ``AsrError`` subclasses."""
@@ -85,7 +94,7 @@ class Transcriber:
         results = []
         for chunk in chunks:
             t0 = time.perf_counter()
-            logprobs = self.model.run(audio.samples[chunk.start : chunk.end])
+            logprobs = self.model.run(self._padded(audio.samples[chunk.start : chunk.end]))
             t1 = time.perf_counter()
             words = decode(
                 logprobs,

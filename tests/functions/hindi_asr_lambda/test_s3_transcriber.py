@@ -17,7 +17,7 @@ from hindi_asr.errors import ModelUnavailableError
 from hindi_asr.transcribe import Transcriber
 from hindi_asr_lambda import s3_transcriber
 from hindi_asr_lambda.config import S3Config
-from hindi_asr_lambda.s3_transcriber import Outcome, RecordsFailedError, S3Transcriber
+from hindi_asr_lambda.s3_transcriber import Outcome, RecordsFailedError, S3Transcriber, UnsupportedEventError
 from tests.layers.hindi_asr.tiny_model import encode, speech
 
 from .conftest import Buckets
@@ -307,3 +307,11 @@ def test_a_missing_model_fails_the_record_instead_of_blaming_the_audio(
             S3EventRecord(s3_record(load_event, buckets.input, KEY, meta["etag"], meta["size"]))
         )
     assert keys(s3, buckets.output) == []
+
+
+@pytest.mark.parametrize("event", [{}, {"Records": []}, {"detail-type": "Object Created", "detail": {}}])
+def test_an_event_from_an_unknown_source_is_a_deployment_error(
+    event: dict[str, Any], lambda_context: LambdaContext
+) -> None:
+    with pytest.raises(UnsupportedEventError, match="expected S3 event notification records"):
+        s3_transcriber.handler(event, lambda_context)

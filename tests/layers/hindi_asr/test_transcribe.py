@@ -115,3 +115,22 @@ def test_audio_at_another_rate_is_a_programming_error(tiny_transcriber: Transcri
 def test_the_process_wide_transcriber_is_built_once(tiny_model_dir: Path) -> None:
     settings = Settings(model_dir=tiny_model_dir, overlap_s=1.0)
     assert get_transcriber(settings) is get_transcriber(settings)
+
+
+def test_input_shorter_than_the_graphs_minimum_is_padded(tiny_model_dir: Path) -> None:
+    settings = Settings(model_dir=tiny_model_dir)
+    model = RecordingModel.load(tiny_model_dir, settings)
+    assert isinstance(model, RecordingModel)
+    model.lengths = []
+    samples = speech("आप", lead_frames=0, tail_frames=0)[: 2 * FRAME]  # 80 ms of "आप"
+    transcript = Transcriber(model, settings).transcribe_audio(audio_of(samples))
+    assert model.lengths == [1600] and transcript.text == "आप"
+    assert transcript.duration_s == pytest.approx(0.08)
+
+
+def test_the_package_exports_the_pipeline(tiny_model_dir: Path) -> None:
+    import hindi_asr
+
+    transcriber = hindi_asr.get_transcriber(hindi_asr.Settings(model_dir=tiny_model_dir))
+    assert transcriber.transcribe(encode(speech("भारत"))).text == "भारत"
+    assert hindi_asr.__version__ and isinstance(transcriber.model, hindi_asr.AsrModel)
