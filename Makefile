@@ -39,7 +39,7 @@ test: $(VENV)/.dev lint
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -m "not slow"
 
-lint: $(VENV)/.dev
+lint: $(VENV)/.dev lint-infra
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -100,3 +100,47 @@ test-clip: $(VENV)/.dev
 demo-model: train
 	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEFAULT_MODEL_DIR) --max-input-s 60
 	$(PY) -m asr_build.verify --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR)
+
+# Infrastructure (infra/README.md): the Lambda image, SAM, and a private Docker engine where none runs.
+# MODEL_DIR picks the model baked into the image (/opt/model); default: the embedded one.
+.PHONY: lint-infra stage base-image docker-up docker-down sam-build deploy
+MODEL_DIR ?= $(DEFAULT_MODEL_DIR)
+LAMBDA_PYTHON ?= 3.13
+IMAGE ?= hindi-asr:latest
+# Offline template checks want a region and some credentials; never real ones.
+LINT_AWS_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=lint AWS_SECRET_ACCESS_KEY=lint AWS_SESSION_TOKEN=
+# Docker commands use $$DOCKER_HOST if set, else the engine of `make docker-up` if it runs, else the default.
+WITH_DOCKER = DOCKER_HOST="$${DOCKER_HOST:-$$(infra/dockerd.sh host)}"
+
+lint-infra: $(VENV)/.dev
+	$(LINT_AWS_ENV) $(VENV)/bin/cfn-lint template.yaml infra/deploy-role.yaml
+	$(LINT_AWS_ENV) $(VENV)/bin/sam validate --lint
+	for script in infra/*.sh; do bash -n "$$script"; done
+	if command -v shellcheck >/dev/null; then shellcheck infra/*.sh infra/lambda-base/lambda-entrypoint.sh infra/lambda-base/bootstrap; fi
+	$(VENV)/bin/mypy infra/smoke_test.py
+
+docker-up:
+	infra/dockerd.sh start
+
+docker-down:
+	infra/dockerd.sh stop
+
+base-image:
+	$(WITH_DOCKER) LAMBDA_PYTHON=$(LAMBDA_PYTHON) infra/lambda-base-image.sh
+
+stage: $(VENV)/.runtime
+	LAMBDA_PYTHON=$(LAMBDA_PYTHON) infra/stage-image.sh $(MODEL_DIR)
+
+image: stage base-image
+	$(WITH_DOCKER) docker build -f functions/Dockerfile --build-arg PYTHON_VERSION=$(LAMBDA_PYTHON) -t $(IMAGE) .
+	@$(WITH_DOCKER) infra/image-size.sh $(IMAGE) public.ecr.aws/lambda/python:$(LAMBDA_PYTHON)
+
+sam-build: $(VENV)/.dev stage base-image
+	$(WITH_DOCKER) $(VENV)/bin/sam build
+
+# The API on http://127.0.0.1:3000 (samconfig.toml: REST variant, the one sam local passes uploads to).
+sam-local: sam-build
+	$(WITH_DOCKER) $(VENV)/bin/sam local start-api
+
+deploy: sam-build
+	$(VENV)/bin/sam deploy --guided

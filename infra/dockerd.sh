@@ -5,6 +5,7 @@
 #   infra/dockerd.sh stop     stop it (containers die with it; images stay cached in the data root)
 #   infra/dockerd.sh status   exit 0 when it answers, 1 otherwise
 #   infra/dockerd.sh env      print the export line without starting anything
+#   infra/dockerd.sh host     print its DOCKER_HOST if it answers, nothing otherwise (for Makefile recipes)
 #
 # Everything lives under $HINDI_ASR_DOCKER_DIR (default /tmp/hindi-asr-docker): socket, data root,
 # exec root, pidfile, log. The flags are the ones that work in these sandboxes: vfs storage (no overlayfs
@@ -83,8 +84,9 @@ case "${1:-start}" in
     stop) stop ;;
     status) answers ;;
     env) echo "export DOCKER_HOST=$(docker_host)" ;;
+    host) if answers; then docker_host; fi ;;
     *)
-        echo "usage: $0 start|stop|status|env" >&2
+        echo "usage: $0 start|stop|status|env|host" >&2
         exit 2
         ;;
 esac

@@ -54,7 +54,7 @@ EOF
 stamp="$stage/site-packages.requirements"
 wanted="python=$py_version arch=$arch"$'\n'"$requirements"
 if [[ ! -d "$stage/site-packages" || ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
-    log "installing runtime dependencies for Python $py_version ($arch):" $requirements
+    log "installing runtime dependencies for Python $py_version ($arch): ${requirements//$'\n'/ }"
     rm -f "$stamp"
     mapfile -t pins <<<"$requirements"
     LAMBDA_ARCH=$arch "$repo_root/infra/lambda-pip.sh" "$py_version" "$stage/site-packages" "${pins[@]}"

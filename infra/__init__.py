@@ -1,0 +1,1 @@
+"""Deployment helpers: the smoke test of a deployed stack (the rest of infra/ is shell and templates)."""
