@@ -109,12 +109,17 @@ LAMBDA_PYTHON ?= 3.13
 IMAGE ?= hindi-asr:latest
 # Offline template checks want a region and some credentials; never real ones.
 LINT_AWS_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=lint AWS_SECRET_ACCESS_KEY=lint AWS_SESSION_TOKEN=
-# Docker commands use $$DOCKER_HOST if set, else the engine of `make docker-up` if it runs, else the default.
+# Docker commands use DOCKER_HOST if set, else the engine of `make docker-up` if it runs, else the default.
 WITH_DOCKER = DOCKER_HOST="$${DOCKER_HOST:-$$(infra/dockerd.sh host)}"
+SAM := $(VENV)/bin/sam
+
+# The SAM CLI alone (CI's deploy jobs need no torch/NeMo); `make setup` brings it as well.
+$(SAM): | $(VENV)/.runtime
+	$(PIP) install -c constraints.txt "aws-sam-cli>=1.120"
 
 lint-infra: $(VENV)/.dev
 	$(LINT_AWS_ENV) $(VENV)/bin/cfn-lint template.yaml infra/deploy-role.yaml
-	$(LINT_AWS_ENV) $(VENV)/bin/sam validate --lint
+	$(LINT_AWS_ENV) $(SAM) validate --lint
 	for script in infra/*.sh; do bash -n "$$script"; done
 	if command -v shellcheck >/dev/null; then shellcheck infra/*.sh infra/lambda-base/lambda-entrypoint.sh infra/lambda-base/bootstrap; fi
 	$(VENV)/bin/mypy infra/smoke_test.py
@@ -135,12 +140,12 @@ image: stage base-image
 	$(WITH_DOCKER) docker build -f functions/Dockerfile --build-arg PYTHON_VERSION=$(LAMBDA_PYTHON) -t $(IMAGE) .
 	@$(WITH_DOCKER) infra/image-size.sh $(IMAGE) public.ecr.aws/lambda/python:$(LAMBDA_PYTHON)
 
-sam-build: $(VENV)/.dev stage base-image
-	$(WITH_DOCKER) $(VENV)/bin/sam build
+sam-build: $(SAM) stage base-image
+	$(WITH_DOCKER) $(SAM) build
 
 # The API on http://127.0.0.1:3000 (samconfig.toml: REST variant, the one sam local passes uploads to).
 sam-local: sam-build
-	$(WITH_DOCKER) $(VENV)/bin/sam local start-api
+	$(WITH_DOCKER) $(SAM) local start-api
 
 deploy: sam-build
-	$(VENV)/bin/sam deploy --guided
+	$(SAM) deploy --guided
