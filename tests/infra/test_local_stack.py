@@ -47,7 +47,6 @@ COLD_REQUEST_TIMEOUT_S = 600  # the first request creates the container (a full 
 class Engine:
     env: dict[str, str]  # for docker and sam subprocesses
     bridge_ip: str  # the host as containers see it
-    started_here: bool
 
 
 def run(command: list[str | Path], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -85,8 +84,9 @@ def engine() -> Iterator[Engine]:
         pytest.skip("no docker CLI (apt-get install docker.io)")
     env = {**os.environ, **OFFLINE_AWS_ENV}
     started = False
-    if not docker_answers(env) and (private := run([DOCKERD, "host"], env, timeout=60).stdout.strip()):
-        env["DOCKER_HOST"] = private  # `make docker-up` started it: use it, leave it running
+    private_host = run([DOCKERD, "env"], env, timeout=60).stdout.strip().removeprefix("export DOCKER_HOST=")
+    if not docker_answers(env) and run([DOCKERD, "status"], env, timeout=60).returncode == 0:
+        env["DOCKER_HOST"] = private_host  # `make docker-up` started it: use it, leave it running
     if not docker_answers(env):
         if shutil.which("dockerd") is None or os.geteuid() != 0:
             pytest.skip(
@@ -95,15 +95,18 @@ def engine() -> Iterator[Engine]:
         export = must(run([DOCKERD, "start"], env, timeout=120)).strip()
         env["DOCKER_HOST"] = export.removeprefix("export DOCKER_HOST=")
         started = True
+    private = env.get("DOCKER_HOST") == private_host
     gateway = "{{(index .IPAM.Config 0).Gateway}}"
     bridge_ip = must(run(["docker", "network", "inspect", "bridge", "-f", gateway], env, timeout=60)).strip()
     before = sam_containers(env)
     try:
-        yield Engine(env, bridge_ip, started)
+        yield Engine(env, bridge_ip)
     finally:
         leftover = sam_containers(env) - before
         if leftover:
             run(["docker", "rm", "-f", *sorted(leftover)], env, timeout=120)
+        if private:  # images replaced by this build: full copies of their layers under vfs
+            run(["docker", "image", "prune", "-f"], env, timeout=300)
         if started:
             run([DOCKERD, "stop"], env, timeout=120)
 
