@@ -15,7 +15,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,51 @@ def test_s3_function_transcribes_an_upload(engine: Engine, built_template: Path,
         server.stop()
 
 
+def wait_for_port(port: int, alive: Callable[[], bool], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while alive() and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.5)
+
+
+def test_image_runs_standalone_behind_the_emulator(engine: Engine, built_template: Path) -> None:
+    # GIVEN the image started as the base image's README says: `docker run -p ...:8080` (the entrypoint
+    # starts the Runtime Interface Emulator, since no Lambda runtime API is around)
+    built: dict[str, Any] = yaml.safe_load(built_template.read_text(encoding="utf-8"))
+    image = built["Resources"]["ApiFunction"]["Properties"]["ImageUri"]
+    port = free_port()
+    container = must(run(["docker", "run", "-d", "-p", f"127.0.0.1:{port}:8080", image], engine.env, 300))
+    container = container.strip()
+    try:
+        event = json.loads((REPO_ROOT / "tests/events/apigw-http-v2.json").read_text(encoding="utf-8"))
+        event.update({"rawPath": "/health", "body": None, "isBase64Encoded": False})
+        event["requestContext"]["http"].update({"method": "GET", "path": "/health"})
+        invocations = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+
+        # WHEN an HTTP API event for GET /health is invoked (docker-proxy takes connections before the
+        # emulator inside listens: retry until it answers)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                response = httpx.post(invocations, json=event, timeout=COLD_REQUEST_TIMEOUT_S)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+
+        # THEN the API handler answers through Mangum with the model loaded
+        assert response.status_code == 200, response.text
+        result = response.json()
+        assert result["statusCode"] == 200, result
+        assert json.loads(result["body"])["model_loaded"] is True
+    finally:
+        run(["docker", "rm", "-f", container], engine.env, timeout=120)
+
+
 def test_api_answers_a_multipart_upload(engine: Engine, built_template: Path, tmp_path: Path) -> None:
     # GIVEN `sam local start-api` on the built image (the REST variant: sam local passes binary bodies
     # only through REST APIs with binary media types)
@@ -201,13 +246,7 @@ def test_api_answers_a_multipart_upload(engine: Engine, built_template: Path, tm
         )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while api.poll() is None and time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
+        wait_for_port(port, lambda: api.poll() is None, timeout_s=120)
         assert api.poll() is None, log.read_text(encoding="utf-8")[-3000:]
 
         # WHEN the health route is asked (cold start) and a clip is posted as multipart/form-data
