@@ -96,9 +96,9 @@ evaluate: $(VENV)/.dev
 test-clip: $(VENV)/.dev
 	$(PY) -m asr_build.corpus --test-clips tests/data
 
-# Train, then export to the embedded model directory (rel-pos table sized to 60 s: the runtime chunks at 30 s).
+# Train, then export to the embedded model directory (rel-pos table sized to 30 s, the runtime's chunk: keeps it < 20 MB).
 demo-model: train
-	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEFAULT_MODEL_DIR) --max-input-s 60
+	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEFAULT_MODEL_DIR) --max-input-s 30
 	$(PY) -m asr_build.verify --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR)
 
 # Infrastructure (infra/README.md): the Lambda image, SAM, and a private Docker engine where none runs.

@@ -93,10 +93,17 @@ def load_model(*, nemo: Path | None = None, pretrained: str | None = None) -> tu
 
 
 def prepare_for_export(model: EncDecCTCModelBPE, max_input_s: float) -> WaveformToLogProbs:
-    """Dither off, positional table sized to ``max_input_s``, eval mode."""
+    """Dither off, eval mode, and the positional table sized to exactly ``max_input_s``.
+
+    The table is frozen into the graph (``pos_emb_max_len`` positions by default, 200 s for the
+    real model). Rebuilding it for ``max_input_s`` keeps small models small; its values do not
+    depend on its length, so outputs are unchanged.
+    """
     model.eval()
     model.preprocessor.featurizer.dither = 0.0
     encoder_frames = int(max_input_s * frames_per_second(model)) + 1
+    if hasattr(model.encoder.pos_enc, "pe"):
+        del model.encoder.pos_enc.pe  # NeMo only ever grows the table
     model.encoder.set_max_audio_length(encoder_frames)
     return WaveformToLogProbs(model).eval()
 

@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 import torch
 from nemo.collections.asr.models import ASRModel, EncDecCTCModelBPE
+from onnxruntime.capi.onnxruntime_pybind11_state import Fail
 
 from asr_build.export import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE, export_onnx, load_model, sha256_of
 from asr_build.verify import compare, greedy_ctc, noise_batch, pad_batch
@@ -127,13 +128,17 @@ def test_model_directory_is_self_describing(exported: tuple[Path, Path]) -> None
     assert settings["variant"] == "fp32" and settings["name"] == meta["model_name"]
 
 
-def test_dynamic_batch_and_time_up_to_max_input(exported: tuple[Path, Path]) -> None:
+def test_dynamic_batch_and_time_up_to_exactly_max_input(exported: tuple[Path, Path]) -> None:
     _, model_dir = exported
     session = _session(model_dir)
     max_s = float(session.get_modelmeta().custom_metadata_map["max_input_s"])
     waveform, lens = noise_batch([int(max_s * SAMPLE_RATE), SAMPLE_RATE], seed=3)
     logprobs, out_lens = session.run(None, {"waveform": waveform, "waveform_lens": lens})
     assert logprobs.shape[0] == 2 and out_lens[0] == pytest.approx(max_s * 25, abs=2)
+    # the positional table is sized to max_input_s exactly: one second more is refused, so chunk below it
+    waveform, lens = noise_batch([int((max_s + 1) * SAMPLE_RATE)], seed=4)
+    with pytest.raises(Fail, match="broadcast"):
+        session.run(None, {"waveform": waveform, "waveform_lens": lens})
 
 
 def test_load_model_needs_exactly_one_source() -> None:
