@@ -258,7 +258,8 @@ def festival_wavs(items: Sequence[tuple[str, Voice]], workdir: Path) -> list[byt
 def synthesise(jobs: Sequence[Job], out: Path) -> list[dict[str, object]]:
     """Synthesise `jobs` into `out/wav/<split>/`; return their manifest rows (failures dropped)."""
     festival = [j for j in jobs if j.voice.engine == "festival"]
-    wavs: dict[str, bytes | None] = {j.uid: espeak_wav(j.text, j.voice) for j in jobs if j not in festival}
+    espeak = [j for j in jobs if j.voice.engine == "espeak"]
+    wavs: dict[str, bytes | None] = {j.uid: espeak_wav(j.text, j.voice) for j in espeak}
     if festival:
         with tempfile.TemporaryDirectory() as tmp:
             spoken = festival_wavs([(j.text, j.voice) for j in festival], Path(tmp))
@@ -301,7 +302,8 @@ def build_corpus(opts: CorpusOptions) -> dict[str, object]:
     opts.out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, object]] = []
     with ProcessPoolExecutor(max_workers=opts.workers) as pool:
-        for part in pool.map(synthesise, _chunks(jobs, CHUNK), [opts.out] * len(_chunks(jobs, CHUNK))):
+        chunks = _chunks(jobs, CHUNK)
+        for part in pool.map(synthesise, chunks, [opts.out] * len(chunks)):
             rows += part
     stats = write_manifests(rows, opts.out)
     stats["planned"] = len(jobs)

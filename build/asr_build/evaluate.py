@@ -8,7 +8,7 @@
 A model is either a `.nemo` (NeMo's own `transcribe()`, greedy CTC) or an exported model directory
 (`model.onnx` by the README's contract: waveform in, CTC log-probabilities out, vocabulary and blank in
 its metadata; decoded greedily here with onnxruntime). References and hypotheses are both normalised by
-`asr_build.hindi_text.clean` (nukta, chandrabindu, punctuation policy) before scoring. Each model's
+`asr_build.hindi_text.normalise` (nukta, chandrabindu, punctuation policy) before scoring. Each model's
 result has `overall`, `by_voice` (e.g. `espeak/hi+f3`), `by_engine` (espeak, festival) and the worst
 examples; the report adds the corpus statistics and training summary (invocations, learning curve).
 """
@@ -28,7 +28,7 @@ import jiwer
 import numpy as np
 import soundfile as sf
 
-from asr_build.hindi_text import clean
+from asr_build import hindi_text
 
 Transcriber = Callable[[list[Path]], list[str]]
 WORD_BOUNDARY = "▁"
@@ -58,8 +58,8 @@ def read_manifest(manifest: Path) -> list[Utterance]:
 
 
 def normalise(text: str) -> str:
-    """The scoring form of a text: the corpus cleaning policy, or "" if nothing speakable is left."""
-    return clean(text) or ""
+    """The scoring form of a text: the corpus spelling and punctuation policy (nothing is rejected)."""
+    return hindi_text.normalise(text)
 
 
 def score(refs: Sequence[str], hyps: Sequence[str]) -> dict[str, float | int]:
@@ -157,14 +157,25 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def training_summary(train_dir: Path) -> dict[str, Any]:
-    """Invocations (`runs.jsonl`) and learning curve (`curve.jsonl`) written by `asr_build.train`."""
+    """Invocations (`runs.jsonl`) and learning curve (`curve.jsonl`) written by `asr_build.train`.
+
+    Curve minutes restart at each invocation; `total_minutes` adds the earlier invocations' time.
+    """
     runs = read_jsonl(train_dir / "runs.jsonl")
+    curve = read_jsonl(train_dir / "curve.jsonl")
+    invocation, offset, previous = 0, 0.0, 0.0
+    for row in curve:
+        if row["minutes"] < previous and invocation < len(runs):
+            offset += runs[invocation]["minutes"]
+            invocation += 1
+        previous = row["minutes"]
+        row["total_minutes"] = round(offset + row["minutes"], 2)
     return {
         "steps": runs[-1]["end_step"] if runs else None,
         "minutes": round(sum(r["minutes"] for r in runs), 1),
         "parameters": runs[-1]["parameters"] if runs else None,
         "invocations": runs,
-        "curve": read_jsonl(train_dir / "curve.jsonl"),
+        "curve": curve,
     }
 
 

@@ -3,8 +3,8 @@
 Sources (all offline): hand-written conversational sentences (`SENTENCES`), sentences generated from a
 small agreement-aware grammar (`grammar_sentences`), phrases from installed gettext catalogues
 (`/usr/share/locale/hi/LC_MESSAGES/*.mo`), CLDR display names and emoji annotations (apt
-`unicode-cldr-core`), and words from wordfreq plus the hunspell-hi / aspell-hi word lists for random
-word sequences.
+`unicode-cldr-core`), and words from wordfreq plus the hunspell-hi word list for random word
+sequences.
 
 Normalisation policy (`clean`), applied to every text before it is spoken or used as a label:
 
@@ -48,21 +48,27 @@ INVISIBLE = re.compile("[\u200b-\u200d\u00ad\ufeff]")
 BREAK_CATEGORIES = frozenset("PSZC")  # punctuation, symbols, separators, controls
 DEVANAGARI_WORD = re.compile("^[\u0900-\u0963\u0971-\u097f]+$")
 DEVANAGARI_DIGITS = re.compile("[\u0966-\u096f]")
+DEPENDENT_SIGNS = frozenset("\u093e\u093f\u0940\u0941\u0942\u0943\u0947\u0948\u094b\u094c\u094d\u0902")
 
 MIN_WORDS = 1
 MAX_WORDS = 16
 
 
-def clean(text: str) -> str | None:
-    """Normalise `text` by the module's policy; `None` if it is not speakable Devanagari."""
+def normalise(text: str) -> str:
+    """The module's spelling and punctuation policy, without rejecting anything (for model output)."""
     text = INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     text = _drop_nukta(text).replace(CHANDRABINDU, ANUSVARA)
-    words = "".join(" " if _is_break(ch) else ch for ch in text).split()
+    return " ".join("".join(" " if _is_break(ch) else ch for ch in text).split())
+
+
+def clean(text: str) -> str | None:
+    """`normalise(text)`, or `None` if it is not speakable Devanagari (digits, Latin, stray signs)."""
+    words = normalise(text).split()
     if not MIN_WORDS <= len(words) <= MAX_WORDS:
         return None
     if not all(DEVANAGARI_WORD.match(w) and not DEVANAGARI_DIGITS.search(w) for w in words):
         return None
-    if any(w[0] in "\u093e\u093f\u0940\u0941\u0942\u0943\u0947\u0948\u094b\u094c\u094d\u0902" for w in words):
+    if any(w[0] in DEPENDENT_SIGNS for w in words):
         return None  # a word cannot start with a vowel sign, virama or anusvara
     return " ".join(words)
 

@@ -112,3 +112,10 @@ def test_split_honours_exclusions() -> None:
         split = split_sentences(sentences, seed=seed)
         assert excluded not in split.train and excluded not in split.dev
         assert excluded in split.test
+
+
+def test_normalise_keeps_what_clean_rejects() -> None:
+    # GIVEN model output with a stray sign and Latin letters WHEN normalised for scoring THEN nothing is lost
+    assert hindi_text.normalise("अवैध ंग, डेटा abc।") == "अवैध ंग डेटा abc"
+    assert clean("अवैध ंग, डेटा abc।") is None
+    assert hindi_text.normalise("ज़रा रुकिए!  माँ") == clean("ज़रा रुकिए!  माँ") == "जरा रुकिए मां"
