@@ -6,11 +6,11 @@
         --out artifacts/train/report.json
 
 A model is either a `.nemo` (NeMo's own `transcribe()`, greedy CTC) or an exported model directory
-(`model.onnx` by the README's contract: waveform in, CTC log-probabilities out, vocabulary and blank in
-its metadata; decoded greedily here with onnxruntime). References and hypotheses are both normalised by
-`asr_build.hindi_text.normalise` (nukta, chandrabindu, punctuation policy) before scoring. Each model's
-result has `overall`, `by_voice` (e.g. `espeak/hi+f3`), `by_engine` (espeak, festival) and the worst
-examples; the report adds the corpus statistics and training summary (invocations, learning curve).
+(transcribed through the service's own runtime, `hindi_asr`: decoding, resampling, chunking, greedy
+CTC). References and hypotheses are both normalised by `asr_build.hindi_text.normalise` (nukta,
+chandrabindu, punctuation policy) before scoring. Each model's result has `overall`, `by_voice` (e.g.
+`espeak/hi+f3`), `by_engine` (espeak, festival) and the worst examples; the report adds the corpus
+statistics and training summary (invocations, learning curve).
 """
 
 from __future__ import annotations
@@ -25,13 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import jiwer
-import numpy as np
-import soundfile as sf
 
 from asr_build import hindi_text
 
 Transcriber = Callable[[list[Path]], list[str]]
-WORD_BOUNDARY = "▁"
 N_EXAMPLES = 15
 
 
@@ -84,32 +81,17 @@ def nemo_transcriber(nemo: Path, batch_size: int = 16) -> Transcriber:
     return run
 
 
-def ctc_greedy(logprobs: np.ndarray, length: int, vocabulary: Sequence[str], blank: int) -> str:
-    """Best path: argmax per frame, collapse repeats, drop blanks, join SentencePiece pieces."""
-    best = logprobs[:length].argmax(axis=-1)
-    keep = [int(t) for i, t in enumerate(best) if t != blank and (i == 0 or t != best[i - 1])]
-    return "".join(vocabulary[t] for t in keep).replace(WORD_BOUNDARY, " ").strip()
-
-
 def onnx_transcriber(model_dir: Path) -> Transcriber:
-    """Greedy CTC transcription with onnxruntime on an exported model directory (one clip at a time)."""
-    import onnxruntime as ort
+    """Transcription of an exported model directory through the service's own runtime path."""
+    from hindi_asr.model import AsrModel
+    from hindi_asr.settings import Settings
+    from hindi_asr.transcribe import Transcriber as RuntimeTranscriber
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    session = ort.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
-    meta = session.get_modelmeta().custom_metadata_map
-    vocabulary: list[str] = json.loads(meta["vocabulary"])
-    blank = int(meta["blank_id"])
+    settings = Settings(model_dir=model_dir, intra_op_threads=2)
+    runtime = RuntimeTranscriber(AsrModel.load(model_dir, settings), settings)
 
     def run(paths: list[Path]) -> list[str]:
-        texts = []
-        for path in paths:
-            audio, _ = sf.read(path, dtype="float32", always_2d=True)
-            wave = audio.mean(axis=1)[None, :]
-            logprobs, lens = session.run(None, {"waveform": wave, "waveform_lens": np.array([wave.shape[1]])})
-            texts.append(ctc_greedy(logprobs[0], int(lens[0]), vocabulary, blank))
-        return texts
+        return [runtime.transcribe(path.read_bytes()).text for path in paths]
 
     return run
 
