@@ -130,7 +130,8 @@ def declare_variable(built: Path, function: str, name: str) -> Path:
     `sam local` lets --env-vars override only the variables a template declares; the S3 endpoint of
     the moto server is the one the real template has no business declaring.
     """
-    template: dict[str, Any] = yaml.safe_load(built.read_text(encoding="utf-8"))
+    # via JSON: plain dicts, even where SAM CLI's yamlhelper made the safe loader build OrderedDicts
+    template: dict[str, Any] = json.loads(json.dumps(yaml.safe_load(built.read_text(encoding="utf-8"))))
     template["Resources"][function]["Properties"]["Environment"]["Variables"][name] = ""
     local = built.with_name("template.local.yaml")
     local.write_text(yaml.safe_dump(template, allow_unicode=True), encoding="utf-8")
