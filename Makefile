@@ -53,10 +53,14 @@ model: $(VENV)/.dev
 	$(PY) -m asr_build.export --pretrained stt_hi_conformer_ctc_medium --out $(ART)/models/stt_hi_conformer_ctc_medium
 
 # A random-initialised model of exactly the stt_hi_conformer_ctc_medium architecture (stand-in for speed tests).
-random-model: $(VENV)/.dev
-	$(PY) -m asr_build.random_model --out $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo
-	$(PY) -m asr_build.export --nemo $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo --out $(ART)/models/random_medium
-	$(PY) -m asr_build.verify --nemo $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo --model-dir $(ART)/models/random_medium
+RANDOM_NEMO := $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo
+RANDOM_DIR := $(ART)/models/random_medium
+$(RANDOM_NEMO): | $(VENV)/.dev
+	$(PY) -m asr_build.random_model --out $@
+$(RANDOM_DIR)/model.onnx: $(RANDOM_NEMO)
+	$(PY) -m asr_build.export --nemo $< --out $(RANDOM_DIR)
+	$(PY) -m asr_build.verify --nemo $< --model-dir $(RANDOM_DIR)
+random-model: $(RANDOM_DIR)/model.onnx
 
 # Export any .nemo to a model directory: make export NEMO=path/to/model.nemo OUT=artifacts/models/name
 export: $(VENV)/.dev
@@ -66,10 +70,8 @@ export: $(VENV)/.dev
 # Latency side by side (NeMo eager, ONNX graph, whole runtime) on a 10 s clip, plus the runtime's peak memory.
 DEMO_NEMO := build/models/hi_demo_conformer_ctc_small.nemo
 DEFAULT_MODEL_DIR := layers/hindi_asr/models/default
-bench: $(VENV)/.dev
-	@test -f $(ART)/models/random_medium/model.onnx || $(MAKE) random-model
-	$(PY) -m asr_build.bench --nemo $(ART)/random/stt_hi_conformer_ctc_medium_random.nemo \
-		--model-dir $(ART)/models/random_medium --clip tests/data/hindi_clip.wav
+bench: $(RANDOM_DIR)/model.onnx
+	$(PY) -m asr_build.bench --nemo $(RANDOM_NEMO) --model-dir $(RANDOM_DIR) --clip tests/data/hindi_clip.wav
 	$(PY) -m asr_build.bench --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR) --clip tests/data/hindi_clip.wav
 
 clean:

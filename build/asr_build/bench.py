@@ -32,8 +32,10 @@ from hindi_asr.settings import Settings
 from hindi_asr.transcribe import Transcriber
 
 WARMUP = 2
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child of this (torch-sized) process
+# would report the parent's peak.
 PEAK_RSS_SNIPPET = """
-import resource, sys
+import sys
 from pathlib import Path
 from hindi_asr.model import AsrModel
 from hindi_asr.settings import Settings
@@ -43,7 +45,8 @@ transcriber = Transcriber(AsrModel.load(settings.model_dir, settings), settings)
 data = Path(sys.argv[2]).read_bytes()
 for _ in range(3):
     transcriber.transcribe(data)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+status = Path("/proc/self/status").read_text().splitlines()
+print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """
 
 
