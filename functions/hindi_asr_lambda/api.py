@@ -11,10 +11,9 @@ from mangum import Mangum
 from mangum.types import LambdaContext as MangumContext
 
 from hindi_asr.api.app import create_app
-from hindi_asr.errors import AsrError
 from hindi_asr.settings import get_settings
 from hindi_asr.transcribe import Transcript
-from hindi_asr_lambda.observability import API_CORRELATION_PATH, logger, metrics, tracer
+from hindi_asr_lambda.observability import API_CORRELATION_PATH, logger, metrics, tracer, warm_up
 
 
 class MetricsObserver:
@@ -38,17 +37,7 @@ app = create_app(settings, observer=MetricsObserver())
 asgi_handler = Mangum(app, lifespan="off")  # Mangum would run the lifespan on every invocation
 
 
-def warm_up() -> bool:
-    """Load the model during the init phase (not billed against the first request); False if unavailable."""
-    try:
-        app.state.transcriber_provider()
-    except AsrError as exc:
-        logger.error("model not loaded during init", extra={"detail": exc.detail, "code": exc.code})
-        return False
-    return True
-
-
-warm_up()
+warm_up(app.state.transcriber_provider)
 
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH, clear_state=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+from hindi_asr.errors import AsrError
 
 CORE_LOGGER = "hindi_asr"
 DEFAULT_NAMESPACE = "HindiAsr"
@@ -22,3 +25,16 @@ tracer = Tracer()
 # The core package logs through the standard library; its records get Powertools' JSON format too.
 logging.getLogger(CORE_LOGGER)
 copy_config_to_registered_loggers(source_logger=logger, include={CORE_LOGGER})
+
+
+def warm_up(load_model: Callable[[], object]) -> bool:
+    """Load the model during the init phase (not billed to the first request); False, logged, if unavailable.
+
+    A missing model must not crash the import: requests then get a clear 503 instead.
+    """
+    try:
+        load_model()
+    except AsrError as exc:
+        logger.error("model not loaded during init", extra={"detail": exc.detail, "code": exc.code})
+        return False
+    return True

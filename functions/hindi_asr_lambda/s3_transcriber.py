@@ -35,7 +35,7 @@ from hindi_asr.settings import get_settings
 from hindi_asr.transcribe import Transcriber, get_transcriber
 from hindi_asr_lambda.config import S3Config
 from hindi_asr_lambda.documents import SourceObject, error_document, transcript_document
-from hindi_asr_lambda.observability import S3_CORRELATION_PATH, logger, metrics, tracer
+from hindi_asr_lambda.observability import S3_CORRELATION_PATH, logger, metrics, tracer, warm_up
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -231,17 +231,7 @@ def default_service() -> S3Transcriber:
     )
 
 
-def warm_up() -> bool:
-    """Load the model during the init phase; False (and logged) if it is unavailable."""
-    try:
-        get_transcriber(get_settings())
-    except AsrError as exc:
-        logger.error("model not loaded during init", extra={"detail": exc.detail, "code": exc.code})
-        return False
-    return True
-
-
-warm_up()
+warm_up(lambda: get_transcriber(get_settings()))
 
 
 @logger.inject_lambda_context(correlation_id_path=S3_CORRELATION_PATH, clear_state=True)
