@@ -33,8 +33,8 @@ import numpy as np
 import soundfile as sf
 
 from asr_build import hindi_text
+from asr_build.conformer import SAMPLE_RATE
 
-SAMPLE_RATE = 16_000
 ESPEAK_VOICES = ("hi", *(f"hi+m{i}" for i in range(1, 8)), *(f"hi+f{i}" for i in range(1, 5)))
 ESPEAK_SPEED = (130, 200)
 ESPEAK_PITCH = (25, 75)

@@ -27,6 +27,7 @@ from typing import Any
 import jiwer
 
 from asr_build import hindi_text
+from hindi_asr.model import MODEL_FILE
 
 Transcriber = Callable[[list[Path]], list[str]]
 N_EXAMPLES = 15
@@ -169,7 +170,7 @@ def build_report(args: argparse.Namespace) -> dict[str, Any]:
         report["models"]["nemo"] = {"path": str(args.nemo), "mb": _mb(args.nemo), **result}
     if args.model_dir:
         result = evaluate(args.manifest, onnx_transcriber(args.model_dir))
-        onnx = args.model_dir / "model.onnx"
+        onnx = args.model_dir / MODEL_FILE
         report["models"]["onnx"] = {"path": str(args.model_dir), "mb": _mb(onnx), **result}
     if args.corpus_stats and args.corpus_stats.exists():
         report["corpus"] = json.loads(args.corpus_stats.read_text(encoding="utf-8"))

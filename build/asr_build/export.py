@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -26,12 +27,8 @@ import torch
 from nemo.collections.asr.models import ASRModel, EncDecCTCModelBPE
 
 from asr_build.conformer import SAMPLE_RATE
+from hindi_asr.model import INPUT_NAMES, MODEL_FILE, OUTPUT_NAMES, SETTINGS_FILE, TOKENS_FILE  # the contract
 
-MODEL_FILE = "model.onnx"
-TOKENS_FILE = "tokens.txt"
-SETTINGS_FILE = "model.json"
-INPUT_NAMES = ["waveform", "waveform_lens"]
-OUTPUT_NAMES = ["logprobs", "logprobs_lens"]
 OPSET = 18  # the dynamo exporter needs >= 18 for STFT on real input
 EXAMPLE_SECONDS = (3.0, 2.2)  # a padded batch of two, so the trace sees masking
 DEFAULT_SESSION = {
@@ -177,7 +174,7 @@ def _example_inputs() -> tuple[torch.Tensor, torch.Tensor]:
     return waveform, torch.tensor(lengths, dtype=torch.int64)
 
 
-def export_onnx(module: torch.nn.Module, path: Path, *, output_names: list[str] = OUTPUT_NAMES) -> None:
+def export_onnx(module: torch.nn.Module, path: Path, *, output_names: Sequence[str] = OUTPUT_NAMES) -> None:
     """Trace ``module(waveform, waveform_lens)`` with the dynamo exporter.
 
     The legacy exporter cannot export NeMo's complex-valued STFT; dynamo at opset 18 can.
@@ -189,8 +186,8 @@ def export_onnx(module: torch.nn.Module, path: Path, *, output_names: list[str] 
             _example_inputs(),
             dynamo=True,
             opset_version=OPSET,
-            input_names=INPUT_NAMES,
-            output_names=output_names,
+            input_names=list(INPUT_NAMES),
+            output_names=list(output_names),
             dynamic_shapes={"waveform": {0: batch, 1: samples}, "waveform_lens": {0: batch}},
             external_data=False,
         )

@@ -20,7 +20,8 @@ import torch
 from nemo.collections.asr.models import EncDecCTCModelBPE
 
 from asr_build.conformer import SAMPLE_RATE
-from asr_build.export import MODEL_FILE, load_model
+from asr_build.export import load_model
+from hindi_asr.model import MODEL_FILE
 
 RANDOM_LENGTHS = [1600, 16_000, 16_001, 80_000]  # 0.1 s, 1 s, odd, 5 s: one padded batch
 

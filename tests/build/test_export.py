@@ -13,9 +13,10 @@ import torch
 from nemo.collections.asr.models import ASRModel, EncDecCTCModelBPE
 from onnxruntime.capi.onnxruntime_pybind11_state import Fail
 
-from asr_build.export import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE, export_onnx, load_model, sha256_of
+from asr_build.export import export_onnx, load_model, sha256_of
 from asr_build.verify import compare, greedy_ctc, noise_batch, pad_batch
 from hindi_asr.decoding import decode, join_words
+from hindi_asr.model import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE
 
 from .conftest import SAMPLE_RATE
 
