@@ -31,7 +31,7 @@ setup-runtime: $(VENV)/.runtime
 setup: $(VENV)/.dev
 
 run: $(VENV)/.runtime
-	$(VENV)/bin/uvicorn hindi_asr.api.app:app --host $(HOST) --port $(PORT)
+	$(VENV)/bin/uvicorn --factory hindi_asr.api.app:create_app --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev lint
 	$(PY) -m pytest

@@ -1,4 +1,4 @@
-"""Fixtures shared by the runtime and Lambda tests: a tiny real ONNX model and settings that use it."""
+"""Fixtures shared by the runtime and Lambda tests: a tiny real ONNX model and options that use it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hindi_asr.model import AsrModel
-from hindi_asr.settings import Settings
+from hindi_asr.options import TranscriberOptions
 from hindi_asr.transcribe import Transcriber
 from tests.layers.hindi_asr.tiny_model import build_tiny_model
 
@@ -19,10 +18,10 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_settings(tiny_model_dir: Path) -> Settings:
-    return Settings(model_dir=tiny_model_dir, chunk_s=30.0, overlap_s=2.0)
+def tiny_options(tiny_model_dir: Path) -> TranscriberOptions:
+    return TranscriberOptions(model_dir=tiny_model_dir, chunk_s=30.0, overlap_s=2.0)
 
 
 @pytest.fixture(scope="session")
-def tiny_transcriber(tiny_settings: Settings) -> Transcriber:
-    return Transcriber(AsrModel.load(tiny_settings.model_dir, tiny_settings), tiny_settings)
+def tiny_transcriber(tiny_options: TranscriberOptions) -> Transcriber:
+    return Transcriber.load(tiny_options)

@@ -27,9 +27,7 @@ import torch
 from asr_build.conformer import SAMPLE_RATE
 from asr_build.export import load_model
 from asr_build.verify import read_16k
-from hindi_asr.model import AsrModel
-from hindi_asr.settings import Settings
-from hindi_asr.transcribe import Transcriber
+from hindi_asr.transcribe import Transcriber, TranscriberOptions
 
 WARMUP = 2
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child of this (torch-sized) process
@@ -37,11 +35,9 @@ WARMUP = 2
 PEAK_RSS_SNIPPET = """
 import sys
 from pathlib import Path
-from hindi_asr.model import AsrModel
-from hindi_asr.settings import Settings
-from hindi_asr.transcribe import Transcriber
-settings = Settings(model_dir=Path(sys.argv[1]), intra_op_threads=int(sys.argv[3]))
-transcriber = Transcriber(AsrModel.load(settings.model_dir, settings), settings)
+from hindi_asr.transcribe import Transcriber, TranscriberOptions
+options = TranscriberOptions(model_dir=Path(sys.argv[1]), intra_op_threads=int(sys.argv[3]))
+transcriber = Transcriber.load(options)
 data = Path(sys.argv[2]).read_bytes()
 for _ in range(3):
     transcriber.transcribe(data)
@@ -76,8 +72,7 @@ def contenders(
     model, _ = load_model(nemo=nemo)
     model.preprocessor.featurizer.dither = 0.0
     signal, length = torch.from_numpy(audio[None, :]), torch.tensor([audio.size])
-    settings = Settings(model_dir=model_dir, intra_op_threads=threads)
-    transcriber = Transcriber(AsrModel.load(model_dir, settings), settings)
+    transcriber = Transcriber.load(TranscriberOptions(model_dir=model_dir, intra_op_threads=threads))
     wav = io.BytesIO()
     sf.write(wav, audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
     data = wav.getvalue()

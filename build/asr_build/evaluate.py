@@ -84,12 +84,10 @@ def nemo_transcriber(nemo: Path, batch_size: int = 16) -> Transcriber:
 
 def onnx_transcriber(model_dir: Path) -> Transcriber:
     """Transcription of an exported model directory through the service's own runtime path."""
-    from hindi_asr.model import AsrModel
-    from hindi_asr.settings import Settings
     from hindi_asr.transcribe import Transcriber as RuntimeTranscriber
+    from hindi_asr.transcribe import TranscriberOptions
 
-    settings = Settings(model_dir=model_dir, intra_op_threads=2)
-    runtime = RuntimeTranscriber(AsrModel.load(model_dir, settings), settings)
+    runtime = RuntimeTranscriber.load(TranscriberOptions(model_dir=model_dir, intra_op_threads=2))
 
     def run(paths: list[Path]) -> list[str]:
         return [runtime.transcribe(path.read_bytes()).text for path in paths]

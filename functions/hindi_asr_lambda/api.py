@@ -11,19 +11,22 @@ from mangum import Mangum
 from mangum.types import LambdaContext as MangumContext
 
 from hindi_asr.api.app import create_app
-from hindi_asr.settings import get_settings
 from hindi_asr.transcribe import Transcript
-from hindi_asr_lambda.observability import API_CORRELATION_PATH, logger, metrics, tracer, warm_up
+from hindi_asr_lambda.observability import (
+    API_CORRELATION_PATH,
+    add_transcript_metrics,
+    logger,
+    metrics,
+    tracer,
+)
+from hindi_asr_lambda.runtime import warm_up
 
 
 class MetricsObserver:
     """EMF metrics per request: seconds of audio transcribed, and errors by class."""
 
     def transcribed(self, transcript: Transcript) -> None:
-        metrics.add_metric(name="AudioSeconds", unit=MetricUnit.Seconds, value=transcript.duration_s)
-        metrics.add_metric(
-            name="InferenceLatency", unit=MetricUnit.Milliseconds, value=transcript.timings_ms["total"]
-        )
+        add_transcript_metrics(transcript)
 
     def failed(self, status: int, code: str) -> None:
         metrics.add_metric(
@@ -32,11 +35,8 @@ class MetricsObserver:
         metrics.add_metadata(key="error_code", value=code)
 
 
-settings = get_settings()
-app = create_app(settings, observer=MetricsObserver())
+app = create_app(observer=MetricsObserver())
 asgi_handler = Mangum(app, lifespan="off")  # Mangum would run the lifespan on every invocation
-
-
 warm_up(app.state.transcriber_provider)
 
 

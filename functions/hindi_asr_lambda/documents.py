@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hindi_asr.api.schemas import TranscriptionResponse
 from hindi_asr.errors import AsrError
 from hindi_asr.transcribe import Transcript
 
@@ -37,6 +38,7 @@ def transcript_document(transcript: Transcript, source: SourceObject) -> dict[st
         }
         for index, word in enumerate(transcript.words)
     ]
+    response = TranscriptionResponse.from_transcript(transcript).model_dump(mode="json")
     return {
         "jobName": source.key,
         "status": "COMPLETED",
@@ -45,7 +47,7 @@ def transcript_document(transcript: Transcript, source: SourceObject) -> dict[st
             "transcripts": [{"transcript": transcript.text}],
             "items": items,
         },
-        "hindi_asr": {**transcript.to_dict(), "source": source.to_dict()},
+        "hindi_asr": {**response, "source": source.to_dict()},
     }
 
 
@@ -55,12 +57,6 @@ def error_document(error: AsrError, source: SourceObject) -> dict[str, Any]:
         "jobName": source.key,
         "status": "FAILED",
         "failureReason": error.detail,
-        "error": {
-            "type": error.type_uri,
-            "title": error.title,
-            "status": error.status,
-            "detail": error.detail,
-            "code": error.code,
-        },
+        "error": error.to_problem(),
         "hindi_asr": {"source": source.to_dict()},
     }

@@ -10,37 +10,41 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from hindi_asr.api.schemas import TranscriptionResponse
 from hindi_asr.errors import AsrError, PayloadTooLargeError
 from hindi_asr.settings import Settings
-from hindi_asr.transcribe import Transcriber, get_transcriber
+from hindi_asr.transcribe import Transcriber
 
 EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    overrides = {"model_dir": args.model} if args.model else {}
-    settings = Settings(**overrides)
+    settings = Settings()
+    options = settings.transcriber.options()
     try:
-        transcriber = get_transcriber(settings)
+        transcriber = Transcriber.load(replace(options, model_dir=args.model) if args.model else options)
     except AsrError as exc:
         sys.stderr.write(f"hindi-asr: {exc.detail}\n")
         return EXIT_NO_MODEL
-    failed = [path for path in args.files if not _transcribe_one(transcriber, path, as_json=args.json)]
+    max_bytes = settings.limits.max_file_bytes
+    failed = [path for path in args.files if not _transcribe_one(transcriber, path, max_bytes, args.json)]
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _transcribe_one(transcriber: Transcriber, path: Path, *, as_json: bool) -> bool:
+def _transcribe_one(transcriber: Transcriber, path: Path, max_bytes: int, as_json: bool) -> bool:
     try:
-        transcript = transcriber.transcribe(_read(path, transcriber.settings.max_file_bytes))
+        transcript = transcriber.transcribe(_read(path, max_bytes))
     except (AsrError, OSError) as exc:
         reason = exc.detail if isinstance(exc, AsrError) else exc.strerror or str(exc)
         sys.stderr.write(f"hindi-asr: {path}: {reason}\n")
         return False
     if as_json:
-        line = json.dumps({"file": str(path), **transcript.to_dict()}, ensure_ascii=False)
+        document = TranscriptionResponse.from_transcript(transcript).model_dump(mode="json")
+        line = json.dumps({"file": str(path), **document}, ensure_ascii=False)
     else:
         line = transcript.text
     sys.stdout.write(line + "\n")

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 PROBLEM_TYPE_BASE = "urn:hindi-asr:problem:"
+
+
+def problem(
+    *, status: int, code: str, title: str, detail: str, instance: str | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem document plus the machine-readable ``code``: the one place it is built."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    return body if instance is None else {**body, "instance": instance}
 
 
 class AsrError(Exception):
@@ -19,12 +33,14 @@ class AsrError(Exception):
         self.detail = detail
 
     @property
-    def type_uri(self) -> str:
-        return PROBLEM_TYPE_BASE + self.code
-
-    @property
     def is_client_error(self) -> bool:
         return 400 <= self.status < 500
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        """This error as the API answers it and as the S3 transcriber records it."""
+        return problem(
+            status=self.status, code=self.code, title=self.title, detail=self.detail, instance=instance
+        )
 
 
 class InvalidRequestError(AsrError):

@@ -2,13 +2,12 @@
 
 A model directory holds ``model.onnx`` (waveform -> CTC log-probs, vocabulary and settings in its custom
 metadata), ``tokens.txt`` (sherpa-onnx's format, cross-checked here) and ``model.json`` (name, variant and
-ONNX Runtime session options). Settings override the session options (threads, optimisation level).
+ONNX Runtime session options). ``TranscriberOptions`` override the session options (threads, optimisation).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from hindi_asr.errors import InvalidModelError, ModelUnavailableError
-from hindi_asr.settings import Settings
+from hindi_asr.options import TranscriberOptions
 
 MODEL_FILE = "model.onnx"
 TOKENS_FILE = "tokens.txt"
@@ -79,7 +78,7 @@ class SessionConfig:
             execution_mode=_option_name(options.get("execution_mode", "sequential"), "ORT_"),
         )
 
-    def with_overrides(self, settings: Settings) -> SessionConfig:
+    def with_overrides(self, settings: TranscriberOptions) -> SessionConfig:
         return SessionConfig(
             intra_op_num_threads=_first(settings.intra_op_threads, self.intra_op_num_threads),
             inter_op_num_threads=_first(settings.inter_op_threads, self.inter_op_num_threads),
@@ -112,13 +111,15 @@ class AsrModel:
         self.config = config
 
     @classmethod
-    def load(cls, model_dir: Path, settings: Settings) -> AsrModel:
-        """Open ``model_dir``: ``ModelUnavailableError`` if it is missing, ``InvalidModelError`` if wrong."""
+    def load(cls, options: TranscriberOptions) -> AsrModel:
+        """Open ``options.model_dir``: ``ModelUnavailableError`` if it is missing, ``InvalidModelError`` if
+        it breaks the contract."""
+        model_dir = options.model_dir
         model_path = model_dir / MODEL_FILE
         if not model_path.is_file():
             raise ModelUnavailableError(f"no {MODEL_FILE} in model directory {model_dir}")
         settings_json = _read_json(model_dir / SETTINGS_FILE)
-        config = SessionConfig.from_json(settings_json.get("session", {})).with_overrides(settings)
+        config = SessionConfig.from_json(settings_json.get("session", {})).with_overrides(options)
         try:
             session = ort.InferenceSession(
                 str(model_path), sess_options=config.session_options(), providers=["CPUExecutionProvider"]
@@ -170,20 +171,6 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
         max_input_s=max_input_s,
         metadata=dict(metadata),
     )
-
-
-_models: dict[tuple[Path, Settings], AsrModel] = {}
-_models_lock = threading.Lock()
-
-
-def get_model(settings: Settings, model_dir: Path | None = None) -> AsrModel:
-    """The process-wide model for ``model_dir`` (default ``settings.model_dir``), loaded on first use."""
-    directory = (model_dir or settings.model_dir).resolve()
-    key = (directory, settings)
-    with _models_lock:
-        if key not in _models:
-            _models[key] = AsrModel.load(directory, settings)
-        return _models[key]
 
 
 def _option_name(value: object, ort_prefix: str) -> str:

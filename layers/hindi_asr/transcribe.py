@@ -6,25 +6,24 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from hindi_asr.audio import Audio, Waveform, decode_audio
 from hindi_asr.chunking import merge_chunk_words, plan_chunks
 from hindi_asr.decoding import Word, decode, join_words
-from hindi_asr.model import AsrModel, get_model
-from hindi_asr.settings import Settings
+from hindi_asr.model import AsrModel
+from hindi_asr.options import TranscriberOptions
 
 LANGUAGE = "hi"
 MIN_MODEL_INPUT_S = 0.1  # the exporter traces the graph for inputs of at least 1,600 samples
 
-__all__ = ["LANGUAGE", "Transcriber", "Transcript", "Word", "get_transcriber"]
+__all__ = ["LANGUAGE", "Transcriber", "TranscriberOptions", "Transcript", "Word", "get_transcriber"]
 
 
 @dataclass(frozen=True)
 class Transcript:
-    """The result for one audio file; ``to_dict`` is the JSON shape of the API and the CLI."""
+    """The result for one audio file (``TranscriptionResponse.from_transcript`` gives its JSON shape)."""
 
     text: str
     words: tuple[Word, ...]
@@ -34,31 +33,23 @@ class Transcript:
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     language: str = LANGUAGE
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "language": self.language,
-            "duration_s": round(self.duration_s, 3),
-            "words": [
-                {"word": w.word, "start": w.start, "end": w.end, "confidence": w.confidence}
-                for w in self.words
-            ],
-            "model": {"name": self.model_name, "variant": self.model_variant},
-            "timings_ms": {stage: round(ms, 1) for stage, ms in self.timings_ms.items()},
-        }
-
 
 class Transcriber:
     """Transcribes audio with one model; safe to share between threads."""
 
-    def __init__(self, model: AsrModel, settings: Settings) -> None:
+    def __init__(self, model: AsrModel, options: TranscriberOptions) -> None:
         self.model = model
-        self.settings = settings
+        self.options = options
         info = model.info
-        self.chunk_s = min(settings.chunk_s, info.max_input_s)
-        self.overlap_s = min(settings.overlap_s, self.chunk_s / 4)
+        self.chunk_s = min(options.chunk_s, info.max_input_s)
+        self.overlap_s = min(options.overlap_s, self.chunk_s / 4)
         self.frame_samples = max(1, round(info.frame_shift_s * info.sample_rate))
         self.min_samples = round(MIN_MODEL_INPUT_S * info.sample_rate)
+
+    @classmethod
+    def load(cls, options: TranscriberOptions) -> Transcriber:
+        """Open the model that ``options`` names (``AsrError`` subclasses if it cannot be used)."""
+        return cls(AsrModel.load(options), options)
 
     def _padded(self, samples: Waveform) -> Waveform:
         """Silence after input shorter than the exported graph's minimum; times are unaffected."""
@@ -71,8 +62,8 @@ class Transcriber:
         audio = decode_audio(
             data,
             sample_rate=self.model.info.sample_rate,
-            min_duration_s=self.settings.min_duration_s,
-            max_duration_s=self.settings.max_duration_s,
+            min_duration_s=self.options.min_duration_s,
+            max_duration_s=self.options.max_duration_s,
         )
         return self.transcribe_audio(audio, started=started)
 
@@ -123,13 +114,13 @@ class Transcriber:
         )
 
 
-_transcribers: dict[Settings, Transcriber] = {}
+_transcribers: dict[TranscriberOptions, Transcriber] = {}
 _lock = threading.Lock()
 
 
-def get_transcriber(settings: Settings) -> Transcriber:
-    """The process-wide transcriber for ``settings``: the model is loaded on the first call only."""
+def get_transcriber(options: TranscriberOptions) -> Transcriber:
+    """The process-wide transcriber for ``options`` (the one cache): the model is loaded on first use only."""
     with _lock:
-        if settings not in _transcribers:
-            _transcribers[settings] = Transcriber(get_model(settings), settings)
-        return _transcribers[settings]
+        if options not in _transcribers:
+            _transcribers[options] = Transcriber.load(options)
+        return _transcribers[options]

@@ -15,7 +15,7 @@ import yaml  # type: ignore[import-untyped]
 from moto.server import ThreadedMotoServer
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from hindi_asr_lambda.config import S3Config
+from hindi_asr.settings import S3Settings
 from infra import smoke_test
 from tests.infra.conftest import REPO_ROOT, Template, load_cfn_yaml
 
@@ -127,6 +127,9 @@ def test_samconfig_has_dev_and_prod(template: Template) -> None:
         assert set(deploy["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
         overrides = dict(pair.split("=", 1) for pair in deploy["parameter_overrides"].split())
         assert overrides["Stage"] == ("dev" if env == "default" else "prod")
+        # the stack's tags, which CloudFormation copies to every resource (the template sets none)
+        tags = dict(pair.split("=", 1) for pair in deploy["tags"].split())
+        assert tags == {"project": "hindi-asr", "stage": overrides["Stage"]}
         for name, value in overrides.items():
             allowed = template["Parameters"][name].get("AllowedValues")
             assert allowed is None or value in [str(a) for a in allowed], (env, name, value)
@@ -197,7 +200,7 @@ def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Client]:
 
 
 def test_s3_check_finds_the_transcript_where_the_transcriber_writes_it(moto_s3: S3Client) -> None:
-    # GIVEN a stack's outputs and a stand-in for the transcriber that writes where S3Config says
+    # GIVEN a stack's outputs and a stand-in for the transcriber that writes where S3Settings says
     outputs = {
         "InputBucketName": "smoke-in",
         "OutputBucketName": "smoke-out",
@@ -207,7 +210,7 @@ def test_s3_check_finds_the_transcript_where_the_transcriber_writes_it(moto_s3: 
     }
     for bucket in ("smoke-in", "smoke-out"):
         moto_s3.create_bucket(Bucket=bucket)
-    config = S3Config(output_bucket="smoke-out")
+    config = S3Settings(output_bucket="smoke-out")
     expected = (REPO_ROOT / "tests/data/hindi_clip.txt").read_text(encoding="utf-8").strip()
 
     def transcribe_uploads() -> None:

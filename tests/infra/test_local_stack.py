@@ -164,7 +164,12 @@ def test_s3_function_transcribes_an_upload(engine: Engine, built_template: Path,
         event = json.loads(must(generated))
         event["Records"][0]["s3"]["object"].update({"eTag": etag, "size": CLIP.stat().st_size})
         (tmp_path / "event.json").write_text(json.dumps(event), encoding="utf-8")
-        variables = {"TranscriberFunction": {"AWS_ENDPOINT_URL_S3": endpoint, "OUTPUT_BUCKET": "e2e-output"}}
+        variables = {
+            "TranscriberFunction": {
+                "AWS_ENDPOINT_URL_S3": endpoint,
+                "HINDI_ASR_S3_OUTPUT_BUCKET": "e2e-output",
+            }
+        }
         (tmp_path / "env.json").write_text(json.dumps(variables), encoding="utf-8")
         template = declare_variable(built_template, "TranscriberFunction", "AWS_ENDPOINT_URL_S3")
 

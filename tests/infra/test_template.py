@@ -7,10 +7,11 @@ import copy
 from typing import Any, cast
 
 import pytest
+from pydantic import AliasChoices
+from pydantic.fields import FieldInfo
 from samcli.lib.providers.sam_base_provider import SamBaseProvider  # type: ignore[import-untyped]
 
-from hindi_asr.settings import Settings
-from hindi_asr_lambda.config import S3Config, overlaps
+from hindi_asr.settings import S3Settings, TranscriberSettings, overlaps
 from tests.infra.conftest import REPO_ROOT, Template, Translate
 
 HANDLERS = {
@@ -39,6 +40,13 @@ def sub(value: Any) -> str:
     """The string of a ``Fn::Sub`` (policy resources and bucket names are written that way)."""
     assert isinstance(value, dict) and "Fn::Sub" in value, value
     return cast(str, value["Fn::Sub"])
+
+
+def resource(value: Any) -> str:
+    """A policy resource as a ``Fn::Sub`` string (``Fn::GetAtt`` written as ``${Name.Attribute}``)."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    return sub(value)
 
 
 def api_paths(translated: Template, api_type: str) -> dict[str, dict[str, Any]]:
@@ -173,7 +181,7 @@ def test_thread_count_follows_memory_size(template: Template) -> None:
 def test_explicit_thread_count_wins_and_the_runtime_accepts_it(template: Template) -> None:
     threads = resolved_threads(template, MemorySize="10240", IntraOpThreads="4")
     assert threads == "4"
-    assert Settings(intra_op_threads=threads).intra_op_threads == 4  # type: ignore[arg-type]
+    assert TranscriberSettings.model_validate({"intra_op_threads": threads}).intra_op_threads == 4
 
 
 # ---------------------------------------------------------------- S3 path
@@ -191,7 +199,7 @@ def test_results_cannot_retrigger(template: Template, translate: Translate) -> N
     resources = template["Resources"]
     variables = resources["TranscriberFunction"]["Properties"]["Environment"]["Variables"]
     # results go to their own bucket, which notifies nobody
-    assert variables["OUTPUT_BUCKET"] == {"Ref": "OutputBucket"}
+    assert variables["HINDI_ASR_S3_OUTPUT_BUCKET"] == {"Ref": "OutputBucket"}
     assert "NotificationConfiguration" not in translate()["Resources"]["OutputBucket"]["Properties"]
     assert sub(resources["InputBucket"]["Properties"]["BucketName"]) != sub(
         resources["OutputBucket"]["Properties"]["BucketName"]
@@ -202,21 +210,30 @@ def test_results_cannot_retrigger(template: Template, translate: Translate) -> N
     assert not overlaps(defaults["InputPrefix"], template["Parameters"]["ErrorPrefix"]["Default"])
 
 
+def first_env_name(field: FieldInfo) -> str:
+    assert isinstance(field.validation_alias, AliasChoices), field
+    return str(field.validation_alias.choices[0])
+
+
 def test_transcriber_environment_matches_what_the_handler_reads(template: Template) -> None:
     variables = template["Resources"]["TranscriberFunction"]["Properties"]["Environment"]["Variables"]
-    assert {name.upper() for name in S3Config.model_fields} == set(variables)
-    for name in ("INPUT_PREFIX", "OUTPUT_PREFIX", "ERROR_PREFIX"):
-        assert variables[name] == {"Ref": name.title().replace("_", "")}
-        assert (
-            template["Parameters"][name.title().replace("_", "")]["Default"]
-            == S3Config.model_fields[name.lower()].get_default()
-        )
+    # the template uses each S3 setting's first (HINDI_ASR_S3_) name
+    first_names = {name: first_env_name(field) for name, field in S3Settings.model_fields.items()}
+    assert set(first_names.values()) == set(variables)
+    for name in ("input_prefix", "output_prefix", "error_prefix"):
+        parameter = name.title().replace("_", "")
+        assert variables[first_names[name]] == {"Ref": parameter}
+        assert template["Parameters"][parameter]["Default"] == S3Settings.model_fields[name].get_default()
     common = template["Globals"]["Function"]["Environment"]["Variables"]
-    prefix = Settings.model_config.get("env_prefix", "")
-    for name in ("HINDI_ASR_MODEL_DIR", "HINDI_ASR_INTRA_OP_THREADS"):
-        assert name.removeprefix(prefix).lower() in Settings.model_fields, name
-        assert name in common
-    assert common["HINDI_ASR_MODEL_DIR"] == "/opt/model"
+    prefix = TranscriberSettings.model_config.get("env_prefix")
+    assert prefix == "HINDI_ASR_" and "HINDI_ASR_INTRA_OP_THREADS" in common
+    for name in (name for name in common if name.startswith(prefix)):
+        assert name.removeprefix(prefix).lower() in TranscriberSettings.model_fields, name
+    # the model directory is the image's own (functions/Dockerfile), stated once
+    assert "HINDI_ASR_MODEL_DIR" not in common
+    assert "ENV HINDI_ASR_MODEL_DIR=/opt/model" in (REPO_ROOT / "functions/Dockerfile").read_text(
+        encoding="utf-8"
+    )
     assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"} <= set(common)
 
 
@@ -236,7 +253,6 @@ def test_asynchronous_failures_go_to_the_failure_queue(translate: Translate) -> 
 def test_transcriber_reads_the_input_prefix_and_writes_the_output_prefixes_only(template: Template) -> None:
     resources = template["Resources"]
     input_bucket = sub(resources["InputBucket"]["Properties"]["BucketName"])
-    output_bucket = sub(resources["OutputBucket"]["Properties"]["BucketName"])
     s3_grants: dict[str, set[str]] = {}
     for statement in role_statements(template, "TranscriberFunctionRole"):
         assert statement["Effect"] == "Allow"
@@ -244,24 +260,18 @@ def test_transcriber_reads_the_input_prefix_and_writes_the_output_prefixes_only(
         assert all("*" not in action for action in actions), actions
         if any(action.startswith("s3:") for action in actions):
             for action in actions:
-                s3_grants.setdefault(action, set()).update(sub(r) for r in as_list(statement["Resource"]))
+                s3_grants.setdefault(action, set()).update(
+                    resource(r) for r in as_list(statement["Resource"])
+                )
     arn = "arn:${AWS::Partition}:s3:::"
+    output_prefixes = {"${OutputBucket.Arn}/${OutputPrefix}*", "${OutputBucket.Arn}/${ErrorPrefix}*"}
     assert s3_grants == {
-        "s3:GetObject": {
-            f"{arn}{input_bucket}/${{InputPrefix}}*",
-            f"{arn}{output_bucket}/${{OutputPrefix}}*",
-            f"{arn}{output_bucket}/${{ErrorPrefix}}*",
-        },
-        "s3:PutObject": {
-            f"{arn}{output_bucket}/${{OutputPrefix}}*",
-            f"{arn}{output_bucket}/${{ErrorPrefix}}*",
-        },
-        "s3:DeleteObject": {
-            f"{arn}{output_bucket}/${{OutputPrefix}}*",
-            f"{arn}{output_bucket}/${{ErrorPrefix}}*",
-        },
+        # the input bucket by its computed name: a reference would close a dependency cycle
+        "s3:GetObject": {f"{arn}{input_bucket}/${{InputPrefix}}*", *output_prefixes},
+        "s3:PutObject": output_prefixes,
+        "s3:DeleteObject": output_prefixes,
         # a result not yet written must answer 404 to the duplicate check, not 403
-        "s3:ListBucket": {f"{arn}{output_bucket}"},
+        "s3:ListBucket": {"${OutputBucket.Arn}"},
     }
 
 
@@ -366,3 +376,9 @@ def test_outputs(template: Template) -> None:
         "FailureQueueUrl",
         "AuthMode",
     } <= set(template["Outputs"])
+
+
+def test_tags_come_from_samconfig_alone(template: Template) -> None:
+    # CloudFormation copies the stack's tags (samconfig.toml) to every resource that takes tags
+    assert "Tags" not in template["Globals"]["Function"]
+    assert [name for name, r in template["Resources"].items() if "Tags" in r.get("Properties", {})] == []

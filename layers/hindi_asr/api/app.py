@@ -1,4 +1,4 @@
-"""The FastAPI app: ``app`` for uvicorn (``make run``) and Mangum; ``create_app`` for tests and adapters."""
+"""The app factory: ``uvicorn --factory hindi_asr.api.app:create_app`` (``make run``), Mangum, tests."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hindi_asr.api.limits import BodyLimitMiddleware
 from hindi_asr.api.observer import NullObserver, Observer
 from hindi_asr.api.problems import install_problem_handlers
 from hindi_asr.api.routes import health, transcribe
+from hindi_asr.api.schemas import JsonResponse
 from hindi_asr.errors import AsrError
 from hindi_asr.settings import Settings, get_settings
 from hindi_asr.transcribe import Transcriber, get_transcriber
@@ -34,11 +35,18 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the model comes from ``transcriber_provider`` (default: the process-wide one)."""
     settings = settings or get_settings()
-    app = FastAPI(title="hindi-asr", version=__version__, description=DESCRIPTION, lifespan=_warm_up)
-    app.state.settings = settings
-    app.state.transcriber_provider = transcriber_provider or partial(get_transcriber, settings)
+    app = FastAPI(
+        title="hindi-asr",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_warm_up,
+        default_response_class=JsonResponse,
+    )
+    app.state.transcriber_provider = transcriber_provider or partial(
+        get_transcriber, settings.transcriber.options()
+    )
     app.state.observer = observer or NullObserver()
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_request_bytes)
     install_problem_handlers(app)
     app.include_router(transcribe.router)
     app.include_router(health.router)
@@ -53,6 +61,3 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     except AsrError as exc:
         logger.warning("model not loaded at start-up: %s", exc.detail)
     yield
-
-
-app = create_app()

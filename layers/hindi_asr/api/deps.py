@@ -1,4 +1,4 @@
-"""Dependencies as ``Annotated`` aliases: settings, the request's audio, the process-wide transcriber."""
+"""Dependencies as ``Annotated`` aliases: the request's audio, the process-wide transcriber."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hindi_asr.api.payload import read_audio
-from hindi_asr.settings import Settings
 from hindi_asr.transcribe import Transcriber
-
-
-def settings(request: Request) -> Settings:
-    value: Settings = request.app.state.settings
-    return value
 
 
 def transcriber(request: Request) -> Transcriber:
@@ -22,6 +16,5 @@ def transcriber(request: Request) -> Transcriber:
     return value
 
 
-SettingsDep = Annotated[Settings, Depends(settings)]
 AudioDep = Annotated[bytes, Depends(read_audio)]
 TranscriberDep = Annotated[Transcriber, Depends(transcriber)]

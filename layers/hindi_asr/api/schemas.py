@@ -1,4 +1,4 @@
-"""Response bodies and the OpenAPI description of ``POST /transcribe``, with real examples."""
+"""Response bodies (UTF-8 JSON, Devanagari as is) and the OpenAPI description of ``POST /transcribe``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import base64
 import io
 import wave
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+
+from hindi_asr.transcribe import Transcript
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RAW_AUDIO_TYPES = ("audio/wav", "audio/flac", "audio/ogg", "audio/mpeg", "application/octet-stream")
@@ -33,6 +36,16 @@ TRANSCRIPT_EXAMPLE: dict[str, Any] = {
 }
 
 
+class JsonResponse(JSONResponse):
+    """Starlette writes UTF-8 without ``\\u`` escapes; the header says so."""
+
+    media_type = "application/json; charset=utf-8"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = f"{PROBLEM_MEDIA_TYPE}; charset=utf-8"
+
+
 class WordOut(BaseModel):
     word: str = Field(description="the word, NFC-normalised Devanagari")
     start: float = Field(description="seconds from the start of the audio")
@@ -55,6 +68,21 @@ class TranscriptionResponse(BaseModel):
     model: ModelOut
     timings_ms: dict[str, float] = Field(description="decode_audio, inference, ctc_decode, total")
 
+    @classmethod
+    def from_transcript(cls, transcript: Transcript) -> TranscriptionResponse:
+        """The JSON shape of a transcript, for the API, the CLI and the S3 transcriber's documents."""
+        return cls(
+            text=transcript.text,
+            language=transcript.language,
+            duration_s=round(transcript.duration_s, 3),
+            words=[
+                WordOut(word=w.word, start=w.start, end=w.end, confidence=w.confidence)
+                for w in transcript.words
+            ],
+            model=ModelOut(name=transcript.model_name, variant=transcript.model_variant),
+            timings_ms={stage: round(ms, 1) for stage, ms in transcript.timings_ms.items()},
+        )
+
 
 class HealthResponse(BaseModel):
     model_config = ConfigDict(
@@ -65,15 +93,22 @@ class HealthResponse(BaseModel):
                     "model_loaded": True,
                     "model": {"name": "hi_demo_conformer_ctc_small", "variant": "fp32"},
                     "version": "0.1.0",
-                }
+                },
+                {
+                    "status": "unavailable",
+                    "model_loaded": False,
+                    "detail": "no model.onnx in model directory /opt/model",
+                    "version": "0.1.0",
+                },
             ]
         },
         protected_namespaces=(),
     )
 
-    status: str
+    status: Literal["ok", "unavailable"]
     model_loaded: bool
-    model: ModelOut
+    model: ModelOut | None = Field(default=None, description="the model serving requests, once loaded")
+    detail: str | None = Field(default=None, description="why the model is not loaded")
     version: str
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 EVENTS = Path(__file__).parents[2] / "events"
+METRICS_NAMESPACE = "HindiAsr"
+# What template.yaml sets for both functions; Powertools reads it when the handler modules are imported.
+os.environ["POWERTOOLS_METRICS_NAMESPACE"] = METRICS_NAMESPACE
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 

@@ -12,12 +12,16 @@ from typing import Any
 
 import httpx
 import pytest
+from aws_lambda_powertools.logging import logger as powertools_logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hindi_asr_lambda.observability import logger
-from tests.layers.hindi_asr.tiny_model import encode, speech
+from tests.layers.hindi_asr.tiny_model import MODEL_NAME, encode, speech
+
+from .conftest import METRICS_NAMESPACE
 
 TEXT = "नमस्ते आप कैसे हैं"
+JSON, PROBLEM_JSON = "application/json; charset=utf-8", "application/problem+json; charset=utf-8"
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -65,7 +69,8 @@ def test_http_api_v2_raw_audio(invoke: Invoke, load_event: Callable[[str], dict[
     event = set_body(load_event("apigw-http-v2"), encode(speech(TEXT), sample_rate=8000), "audio/wav")
     response = invoke(event)
     assert response["statusCode"] == 200, response["body"]
-    assert body_of(response)["text"] == TEXT and header(response, "content-type") == "application/json"
+    assert body_of(response)["text"] == TEXT and header(response, "content-type") == JSON
+    assert TEXT in response["body"]  # Devanagari as is, not \u escapes
 
 
 def test_http_api_v2_json(invoke: Invoke, load_event: Callable[[str], dict[str, Any]]) -> None:
@@ -95,6 +100,7 @@ def test_health_through_the_http_api(invoke: Invoke, load_event: Callable[[str],
     event.pop("body")
     response = invoke(event)
     assert response["statusCode"] == 200 and body_of(response)["model_loaded"] is True
+    assert body_of(response)["model"] == {"name": MODEL_NAME, "variant": "fp32"}
 
 
 @pytest.mark.parametrize("name", ["apigw-http-v2", "apigw-rest-v1", "alb"])
@@ -104,7 +110,7 @@ def test_bad_input_is_a_problem_on_every_event_type(
     # the recorded events' own body, {"test":"body"}, is not audio
     response = invoke(set_body(load_event(name), b'{"test":"body"}', "text/plain"))
     assert response["statusCode"] == 415
-    assert header(response, "content-type") == "application/problem+json"
+    assert header(response, "content-type") == PROBLEM_JSON
     assert body_of(response)["code"] == "unsupported_media_type"
 
 
@@ -120,7 +126,7 @@ def test_metrics_audio_seconds_latency_and_errors(
     invoke(set_body(load_event("apigw-http-v2"), encode(speech(TEXT)), "audio/wav"))
     invoke(set_body(load_event("apigw-http-v2"), b"", "audio/wav"))
     success, failure = (d for d in emf_documents(capsys.readouterr().out) if "Latency" in d)
-    assert success["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "HindiAsr"
+    assert success["_aws"]["CloudWatchMetrics"][0]["Namespace"] == METRICS_NAMESPACE
     # EMF: one document per invocation, metric values as lists
     assert success["AudioSeconds"] == [pytest.approx(len(speech(TEXT)) / 16_000)]
     assert success["InferenceLatency"][0] > 0 and success["Latency"][0] > 0
@@ -133,18 +139,27 @@ def test_metrics_audio_seconds_latency_and_errors(
     [("apigw-http-v2", "id"), ("apigw-rest-v1", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
      ("alb", "Root=1-5c536348-3d683b8b04734faae651f476")],
 )  # fmt: skip
-def test_logs_are_json_with_the_correlation_id(
-    invoke: Invoke, load_event: Callable[[str], dict[str, Any]], name: str, correlation_id: str
+def test_logs_are_json_with_the_correlation_id_and_the_cold_start(
+    invoke: Invoke,
+    load_event: Callable[[str], dict[str, Any]],
+    name: str,
+    correlation_id: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # GIVEN a fresh execution environment (Powertools keeps the cold-start flag per process)
+    monkeypatch.setattr(powertools_logger, "is_cold_start", True)
     handler = logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:
-        invoke(set_body(load_event(name), b"", "audio/wav"))  # the core logs the 422 it answers
+        # WHEN two requests are answered (the core logs the 422 of each)
+        for _ in range(2):
+            invoke(set_body(load_event(name), b"", "audio/wav"))
     finally:
         handler.setStream(previous)
+    # THEN both log lines carry the request's correlation id, and only the first is a cold start
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
-    problem = next(line for line in lines if "empty_audio" in line["message"])
-    assert problem["correlation_id"] == correlation_id and problem["function_name"] == "hindi-asr-test"
-    assert problem["level"] == "INFO" and problem["cold_start"] in (True, False)
+    first, second = (line for line in lines if "empty_audio" in line["message"])
+    assert first["correlation_id"] == correlation_id and first["function_name"] == "hindi-asr-test"
+    assert first["level"] == "INFO" and (first["cold_start"], second["cold_start"]) == (True, False)

@@ -8,7 +8,7 @@ import jiwer
 import pytest
 
 from hindi_asr.model import MODEL_FILE
-from hindi_asr.settings import EMBEDDED_MODEL_DIR, Settings
+from hindi_asr.options import EMBEDDED_MODEL_DIR, TranscriberOptions
 from hindi_asr.transcribe import get_transcriber
 
 DATA = Path(__file__).parents[2] / "data"
@@ -25,7 +25,7 @@ def test_the_committed_clip_is_transcribed() -> None:
     audio = (DATA / "hindi_clip.wav").read_bytes()
     reference = (DATA / "hindi_clip.txt").read_text(encoding="utf-8").strip()
     # WHEN the embedded model transcribes it through the full pipeline
-    transcript = get_transcriber(Settings()).transcribe(audio)
+    transcript = get_transcriber(TranscriberOptions()).transcribe(audio)
     # THEN the text is close to the reference, and every word has sane times and confidence
     cer = jiwer.cer(reference, transcript.text)
     assert cer <= MAX_CER, f"CER {cer:.3f}: {transcript.text!r} vs {reference!r}"

@@ -1,4 +1,4 @@
-"""Each error has a stable code, an HTTP status and an RFC 9457 type URI."""
+"""Each error has a stable code, an HTTP status, and one RFC 9457 problem document."""
 
 from __future__ import annotations
 
@@ -24,16 +24,34 @@ EXPECTED = {
 }
 
 
+def every_error_class() -> list[type[errors.AsrError]]:
+    found, pending = [errors.AsrError], [errors.AsrError]
+    while pending:
+        children = pending.pop().__subclasses__()
+        found += children
+        pending += children
+    return found
+
+
 @pytest.mark.parametrize(("error", "expected"), EXPECTED.items(), ids=lambda x: getattr(x, "__name__", ""))
-def test_status_code_and_type(error: type[errors.AsrError], expected: tuple[int, str]) -> None:
+def test_status_code_and_problem(error: type[errors.AsrError], expected: tuple[int, str]) -> None:
     instance = error("what went wrong")
     assert (instance.status, instance.code) == expected
-    assert instance.type_uri == f"urn:hindi-asr:problem:{expected[1]}"
     assert instance.detail == str(instance) == "what went wrong"
     assert instance.is_client_error == (expected[0] < 500)
-    assert instance.title
+    assert instance.to_problem("/transcribe") == {
+        "type": f"urn:hindi-asr:problem:{expected[1]}",
+        "title": instance.title,
+        "status": expected[0],
+        "detail": "what went wrong",
+        "code": expected[1],
+        "instance": "/transcribe",
+    }
+    assert "instance" not in instance.to_problem() and instance.title
 
 
-def test_codes_are_unique() -> None:
-    codes = [error.code for error in EXPECTED]
-    assert len(codes) == len(set(codes))
+def test_every_error_class_has_its_own_code_and_is_in_the_table() -> None:
+    classes = every_error_class()
+    codes = [error.code for error in classes]
+    assert len(codes) == len(set(codes)), codes
+    assert set(classes) == {errors.AsrError, *EXPECTED}

@@ -1,4 +1,4 @@
-"""Loading a model directory: metadata, session options, caching, and the contract's failure modes."""
+"""Loading a model directory: metadata, session options, and the contract's failure modes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import onnxruntime as ort
 import pytest
 
 from hindi_asr.errors import InvalidModelError, ModelUnavailableError
-from hindi_asr.model import AsrModel, SessionConfig, get_model, read_model_info
-from hindi_asr.settings import Settings
+from hindi_asr.model import AsrModel, SessionConfig, read_model_info
+from hindi_asr.options import TranscriberOptions
 
 from .tiny_model import BLANK_ID, FRAME, FRAME_SHIFT_S, MODEL_NAME, VOCABULARY, build_tiny_model, speech
 
@@ -31,8 +31,8 @@ def rewrite_metadata(model_dir: Path, **changes: str) -> None:
     onnx.save(proto, str(model_dir / "model.onnx"))
 
 
-def test_metadata_and_model_json_are_read(tiny_model_dir: Path, tiny_settings: Settings) -> None:
-    model = AsrModel.load(tiny_model_dir, tiny_settings)
+def test_metadata_and_model_json_are_read(tiny_model_dir: Path, tiny_options: TranscriberOptions) -> None:
+    model = AsrModel.load(tiny_options)
     info = model.info
     assert (info.name, info.variant, info.sample_rate) == (MODEL_NAME, "fp32", 16_000)
     assert info.vocabulary == VOCABULARY and info.blank_id == BLANK_ID
@@ -40,8 +40,10 @@ def test_metadata_and_model_json_are_read(tiny_model_dir: Path, tiny_settings: S
     assert json.loads(info.metadata["vocabulary"]) == list(VOCABULARY)
 
 
-def test_run_returns_log_probs_of_the_valid_frames(tiny_model_dir: Path, tiny_settings: Settings) -> None:
-    model = AsrModel.load(tiny_model_dir, tiny_settings)
+def test_run_returns_log_probs_of_the_valid_frames(
+    tiny_model_dir: Path, tiny_options: TranscriberOptions
+) -> None:
+    model = AsrModel.load(tiny_options)
     waveform = speech("आप")
     logprobs = model.run(waveform)
     assert logprobs.shape == (len(waveform) // FRAME, len(VOCABULARY) + 1)
@@ -49,15 +51,15 @@ def test_run_returns_log_probs_of_the_valid_frames(tiny_model_dir: Path, tiny_se
     assert set(logprobs.argmax(axis=1).tolist()) == {BLANK_ID, VOCABULARY.index("▁आप")}
 
 
-def test_session_options_come_from_model_json_and_settings_override_them(
-    tiny_model_dir: Path, tiny_settings: Settings
+def test_session_options_come_from_model_json_and_the_options_override_them(
+    tiny_model_dir: Path, tiny_options: TranscriberOptions
 ) -> None:
-    from_json = AsrModel.load(tiny_model_dir, tiny_settings).config
+    from_json = AsrModel.load(tiny_options).config
     assert from_json == SessionConfig(
         1, 1, "all", "sequential"
     )  # ORT_ENABLE_ALL, ORT_SEQUENTIAL in model.json
-    overridden = Settings(model_dir=tiny_model_dir, intra_op_threads=2, graph_optimization="basic")
-    config = AsrModel.load(tiny_model_dir, overridden).config
+    overridden = TranscriberOptions(model_dir=tiny_model_dir, intra_op_threads=2, graph_optimization="basic")
+    config = AsrModel.load(overridden).config
     assert (config.intra_op_num_threads, config.inter_op_num_threads, config.graph_optimization_level) == (
         2,
         1,
@@ -78,28 +80,22 @@ def test_short_option_names_are_accepted_and_unknown_ones_refused() -> None:
         SessionConfig(graph_optimization_level="max").session_options()
 
 
-def test_the_process_wide_model_is_loaded_once(tiny_model_dir: Path) -> None:
-    settings = Settings(model_dir=tiny_model_dir, intra_op_threads=1)
-    assert get_model(settings) is get_model(settings)
-    assert get_model(settings) is not get_model(Settings(model_dir=tiny_model_dir, intra_op_threads=2))
-
-
 def test_a_missing_model_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailableError, match=r"no model\.onnx"):
-        AsrModel.load(tmp_path, Settings(model_dir=tmp_path))
+        AsrModel.load(TranscriberOptions(model_dir=tmp_path))
 
 
 def test_a_corrupt_model_file_is_invalid(tmp_path: Path) -> None:
     (tmp_path / "model.onnx").write_bytes(b"not a protobuf")
     with pytest.raises(InvalidModelError, match="cannot be loaded"):
-        AsrModel.load(tmp_path, Settings(model_dir=tmp_path))
+        AsrModel.load(TranscriberOptions(model_dir=tmp_path))
 
 
 def test_blank_must_be_last(tiny_model_dir: Path, tmp_path: Path) -> None:
     model_dir = copy_model(tiny_model_dir, tmp_path / "m")
     rewrite_metadata(model_dir, blank_id="0")
     with pytest.raises(InvalidModelError, match="blank must come last"):
-        AsrModel.load(model_dir, Settings(model_dir=model_dir))
+        AsrModel.load(TranscriberOptions(model_dir=model_dir))
 
 
 def test_tokens_txt_must_agree_with_the_metadata(tiny_model_dir: Path, tmp_path: Path) -> None:
@@ -107,20 +103,20 @@ def test_tokens_txt_must_agree_with_the_metadata(tiny_model_dir: Path, tmp_path:
     tokens = (model_dir / "tokens.txt").read_text(encoding="utf-8").replace("▁आप 4", "▁तुम 4")
     (model_dir / "tokens.txt").write_text(tokens, encoding="utf-8")
     with pytest.raises(InvalidModelError, match=r"tokens\.txt disagrees"):
-        AsrModel.load(model_dir, Settings(model_dir=model_dir))
+        AsrModel.load(TranscriberOptions(model_dir=model_dir))
 
 
 def test_malformed_model_json_is_invalid(tiny_model_dir: Path, tmp_path: Path) -> None:
     model_dir = copy_model(tiny_model_dir, tmp_path / "m")
     (model_dir / "model.json").write_text("{name: ", encoding="utf-8")
     with pytest.raises(InvalidModelError, match="not valid JSON"):
-        AsrModel.load(model_dir, Settings(model_dir=model_dir))
+        AsrModel.load(TranscriberOptions(model_dir=model_dir))
 
 
 def test_model_json_is_optional(tiny_model_dir: Path, tmp_path: Path) -> None:
     model_dir = copy_model(tiny_model_dir, tmp_path / "m")
     (model_dir / "model.json").unlink()
-    model = AsrModel.load(model_dir, Settings(model_dir=model_dir))
+    model = AsrModel.load(TranscriberOptions(model_dir=model_dir))
     assert model.info.name == MODEL_NAME and model.config == SessionConfig()
 
 
@@ -132,7 +128,7 @@ def test_a_graph_with_other_inputs_is_refused(tmp_path: Path) -> None:
         node.input[:] = ["audio_signal" if name == "waveform" else name for name in node.input]
     onnx.save(proto, str(tmp_path / "model.onnx"))
     with pytest.raises(InvalidModelError, match="expected"):
-        AsrModel.load(tmp_path, Settings(model_dir=tmp_path))
+        AsrModel.load(TranscriberOptions(model_dir=tmp_path))
 
 
 GOOD = {"model_name": "x", "sample_rate": "16000", "vocabulary": "[]", "blank_id": "0", "vocab_size": "0"}

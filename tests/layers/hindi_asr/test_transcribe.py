@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from hindi_asr.audio import Audio
 from hindi_asr.errors import AudioTooShortError
 from hindi_asr.model import AsrModel, LogProbs
-from hindi_asr.settings import Settings
+from hindi_asr.options import TranscriberOptions
 from hindi_asr.transcribe import Transcriber, get_transcriber
 
 from .tiny_model import FRAME, MODEL_NAME, encode, speech, word_start_s
@@ -44,22 +44,13 @@ def test_an_unclear_word_has_a_low_confidence(tiny_transcriber: Transcriber) -> 
     assert min(w.confidence for i, w in enumerate(words) if i != 1) > 0.99
 
 
-def test_to_dict_is_the_api_shape(tiny_transcriber: Transcriber) -> None:
-    body = tiny_transcriber.transcribe(encode(speech("आप"))).to_dict()
-    assert set(body) == {"text", "language", "duration_s", "words", "model", "timings_ms"}
-    assert set(body["words"][0]) == {"word", "start", "end", "confidence"}
-    assert body["model"] == {"name": MODEL_NAME, "variant": "fp32"}
-    assert set(body["timings_ms"]) == {"decode_audio", "inference", "ctc_decode", "total"}
-
-
 def test_silence_gives_empty_text(tiny_transcriber: Transcriber) -> None:
     transcript = tiny_transcriber.transcribe(encode(np.zeros(16_000, np.float32)))
     assert transcript.text == "" and transcript.words == ()
 
 
-def test_limits_come_from_the_settings(tiny_model_dir: Path) -> None:
-    strict = Settings(model_dir=tiny_model_dir, min_duration_s=2.0)
-    transcriber = Transcriber(AsrModel.load(tiny_model_dir, strict), strict)
+def test_limits_come_from_the_options(tiny_model_dir: Path) -> None:
+    transcriber = Transcriber.load(TranscriberOptions(model_dir=tiny_model_dir, min_duration_s=2.0))
     with pytest.raises(AudioTooShortError):
         transcriber.transcribe(encode(speech("आप")))
 
@@ -86,12 +77,12 @@ def test_long_audio_in_chunks_loses_and_doubles_nothing(
     # GIVEN about a minute of speech and chunks of a few seconds
     text = long_text(200)
     samples = speech(text, word_gap_frames=word_gap_frames)
-    settings = Settings(model_dir=tiny_model_dir, chunk_s=chunk_s, overlap_s=chunk_s / 4)
-    model = RecordingModel.load(tiny_model_dir, settings)
+    options = TranscriberOptions(model_dir=tiny_model_dir, chunk_s=chunk_s, overlap_s=chunk_s / 4)
+    model = RecordingModel.load(options)
     assert isinstance(model, RecordingModel)
     model.lengths = []
     # WHEN it is transcribed
-    transcript = Transcriber(model, settings).transcribe_audio(audio_of(samples))
+    transcript = Transcriber(model, options).transcribe_audio(audio_of(samples))
     # THEN the model never saw more than a chunk, and every word is there once, in order, at its time
     assert len(model.lengths) > 10 and max(model.lengths) <= chunk_s * 16_000
     assert transcript.text == text
@@ -100,8 +91,7 @@ def test_long_audio_in_chunks_loses_and_doubles_nothing(
 
 
 def test_chunks_are_capped_by_the_models_longest_input(tiny_model_dir: Path) -> None:
-    settings = Settings(model_dir=tiny_model_dir, chunk_s=600.0, overlap_s=2.0)
-    transcriber = Transcriber(AsrModel.load(tiny_model_dir, settings), settings)
+    transcriber = Transcriber.load(TranscriberOptions(model_dir=tiny_model_dir, chunk_s=600.0, overlap_s=2.0))
     assert transcriber.chunk_s == 20.0  # max_input_s in the tiny model's metadata
     text = long_text(120, seed=1)
     assert transcriber.transcribe_audio(audio_of(speech(text))).text == text
@@ -113,17 +103,19 @@ def test_audio_at_another_rate_is_a_programming_error(tiny_transcriber: Transcri
 
 
 def test_the_process_wide_transcriber_is_built_once(tiny_model_dir: Path) -> None:
-    settings = Settings(model_dir=tiny_model_dir, overlap_s=1.0)
-    assert get_transcriber(settings) is get_transcriber(settings)
+    options = TranscriberOptions(model_dir=tiny_model_dir, overlap_s=1.0)
+    assert get_transcriber(options) is get_transcriber(options)
+    other = get_transcriber(TranscriberOptions(model_dir=tiny_model_dir, overlap_s=1.0, intra_op_threads=1))
+    assert other is not get_transcriber(options) and other.model is not get_transcriber(options).model
 
 
 def test_input_shorter_than_the_graphs_minimum_is_padded(tiny_model_dir: Path) -> None:
-    settings = Settings(model_dir=tiny_model_dir)
-    model = RecordingModel.load(tiny_model_dir, settings)
+    options = TranscriberOptions(model_dir=tiny_model_dir)
+    model = RecordingModel.load(options)
     assert isinstance(model, RecordingModel)
     model.lengths = []
     samples = speech("आप", lead_frames=0, tail_frames=0)[: 2 * FRAME]  # 80 ms of "आप"
-    transcript = Transcriber(model, settings).transcribe_audio(audio_of(samples))
+    transcript = Transcriber(model, options).transcribe_audio(audio_of(samples))
     assert model.lengths == [1600] and transcript.text == "आप"
     assert transcript.duration_s == pytest.approx(0.08)
 
@@ -131,6 +123,6 @@ def test_input_shorter_than_the_graphs_minimum_is_padded(tiny_model_dir: Path) -
 def test_the_package_exports_the_pipeline(tiny_model_dir: Path) -> None:
     import hindi_asr
 
-    transcriber = hindi_asr.get_transcriber(hindi_asr.Settings(model_dir=tiny_model_dir))
+    transcriber = hindi_asr.get_transcriber(hindi_asr.TranscriberOptions(model_dir=tiny_model_dir))
     assert transcriber.transcribe(encode(speech("भारत"))).text == "भारत"
     assert hindi_asr.__version__ and isinstance(transcriber.model, hindi_asr.AsrModel)

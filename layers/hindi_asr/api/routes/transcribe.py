@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -15,7 +13,6 @@ router = APIRouter(tags=["transcription"])
 
 @router.post(
     "/transcribe",
-    response_model=TranscriptionResponse,
     summary="Transcribe Hindi speech",
     description=(
         "Send WAV, FLAC, OGG/Opus or MP3 audio (any sample rate and channel count) as multipart/form-data "
@@ -29,7 +26,7 @@ async def transcribe(
     request: Request,
     audio: AudioDep,  # resolved first: bad input is a 4xx even while the model is unavailable
     transcriber: TranscriberDep,
-) -> dict[str, Any]:
+) -> TranscriptionResponse:
     transcript = await run_in_threadpool(transcriber.transcribe, audio)
     request.app.state.observer.transcribed(transcript)
-    return transcript.to_dict()
+    return TranscriptionResponse.from_transcript(transcript)

@@ -15,8 +15,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from hindi_asr.api.app import create_app
-from hindi_asr.model import AsrModel
-from hindi_asr.settings import Settings
+from hindi_asr.options import TranscriberOptions
+from hindi_asr.settings import Settings, TranscriberSettings
 from hindi_asr.transcribe import Transcriber, Transcript
 
 START_TIMEOUT_S = 30.0
@@ -70,14 +70,17 @@ def served_app(settings: Settings, provider: Callable[[], Transcriber]) -> Itera
 
 
 @pytest.fixture(scope="module")
-def api_settings(tiny_settings: Settings) -> Settings:
+def api_settings(tiny_options: TranscriberOptions) -> Settings:
     """The tiny model, the default request limit (Lambda's 6 MB), audio up to 40 s in chunks of 8 s."""
-    return Settings(model_dir=tiny_settings.model_dir, max_duration_s=40.0, chunk_s=8.0, overlap_s=2.0)
+    section = TranscriberSettings(
+        model_dir=tiny_options.model_dir, max_duration_s=40.0, chunk_s=8.0, overlap_s=2.0
+    )
+    return Settings(transcriber=section)
 
 
 @pytest.fixture(scope="module")
 def served(api_settings: Settings) -> Iterator[Served]:
-    transcriber = Transcriber(AsrModel.load(api_settings.model_dir, api_settings), api_settings)
+    transcriber = Transcriber.load(api_settings.transcriber.options())
     with served_app(api_settings, lambda: transcriber) as result:
         yield result
 

@@ -21,7 +21,8 @@ TEXT = "नमस्ते आप कैसे हैं"
 
 def assert_transcript(response: httpx.Response, text: str = TEXT) -> dict[str, object]:
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert text.split()[0].encode() in response.content  # UTF-8 as is, no \u escapes
     body = response.json()
     assert body["text"] == text and body["language"] == "hi"
     assert body["model"] == {"name": MODEL_NAME, "variant": "fp32"}

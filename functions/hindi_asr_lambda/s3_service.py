@@ -1,0 +1,242 @@
+"""The S3 transcriber: audio uploaded under the input prefix -> ``<output prefix><key>.json``.
+
+Accepts S3 event notifications (direct, asynchronous invocation) and SQS messages carrying them (with a
+partial batch response). Per record:
+
+- keys outside the input prefix, our own outputs and non-create events are ignored (no loops);
+- a result already written for the same ETag and version is a duplicate delivery: nothing is redone;
+- audio that cannot be transcribed (a 4xx of the HTTP API) gets ``<error prefix><key>.json`` and counts as
+  handled, so a bad upload never causes retries;
+- anything else (S3 unavailable, model missing) fails that record only: SQS retries the message, a direct
+  invocation raises after the other records are done, and Lambda's retries then skip what was written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import S3Event, SQSRecord
+from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from hindi_asr.errors import AsrError, PayloadTooLargeError
+from hindi_asr.settings import S3Settings, Settings
+from hindi_asr.transcribe import Transcriber, get_transcriber
+from hindi_asr_lambda.documents import SourceObject, error_document, transcript_document
+from hindi_asr_lambda.observability import add_transcript_metrics, logger, metrics, tracer
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+S3_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+SOURCE_ETAG = "source-etag"  # S3 user metadata on every result: which upload it describes
+SOURCE_VERSION = "source-version"
+NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+class Status(StrEnum):
+    TRANSCRIBED = "transcribed"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    key: str
+    output: str = ""
+    detail: str = ""
+
+
+class UnsupportedEventError(ValueError):
+    """The function is wired to an event source it does not understand (a deployment error)."""
+
+
+class RecordsFailedError(RuntimeError):
+    """Raised after a direct invocation's other records are done, so that Lambda retries the event."""
+
+
+class S3Transcriber:
+    """Processes S3 records with an injected S3 client and transcriber."""
+
+    def __init__(
+        self,
+        transcriber: Callable[[], Transcriber],
+        config: S3Settings,
+        *,
+        max_object_bytes: int,
+        boto3_client: S3Client | None = None,
+    ) -> None:
+        self.s3 = boto3_client or boto3.client("s3", config=S3_CLIENT_CONFIG)
+        self.transcriber = transcriber
+        self.config = config
+        self.max_object_bytes = max_object_bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> S3Transcriber:
+        """The service the environment describes: boto3's S3 client, the process-wide transcriber."""
+        return cls(
+            partial(get_transcriber, settings.transcriber.options()),
+            settings.s3,
+            max_object_bytes=settings.limits.max_file_bytes,
+        )
+
+    def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """A direct S3 notification, or an SQS batch of them (answered with a partial batch response)."""
+        records = event.get("Records")
+        if not isinstance(records, list) or not records or not isinstance(records[0], dict):
+            raise UnsupportedEventError(
+                "expected S3 event notification records, or SQS messages carrying them"
+            )
+        if records[0].get("eventSource") == "aws:sqs":
+            processor = BatchProcessor(event_type=EventType.SQS)
+            return dict(process_partial_response(event, self.process_message, processor, context))
+        outcomes, failed = self.process_notification(S3Event(event))
+        if failed:
+            raise RecordsFailedError(
+                f"{failed} of {failed + len(outcomes)} records failed; the event will be retried"
+            )
+        return {"results": [asdict(outcome) for outcome in outcomes]}
+
+    def process_notification(self, event: S3Event) -> tuple[list[Outcome], int]:
+        """Every record of a direct S3 notification; returns the outcomes and the number that failed."""
+        outcomes, failed = [], 0
+        for record in event.records:
+            try:
+                outcomes.append(self.process_record(record))
+            except Exception:  # one record's failure must not stop the others
+                logger.exception("record failed", extra={"key": record.s3.get_object.key})
+                metrics.add_metric(name="FailedRecords", unit=MetricUnit.Count, value=1)
+                failed += 1
+        return outcomes, failed
+
+    def process_message(self, record: SQSRecord) -> list[Outcome]:
+        """One SQS message holding an S3 notification; raising marks the message as failed."""
+        try:
+            body = json.loads(record.body)
+        except ValueError:
+            logger.error("SQS message is not an S3 notification", extra={"message_id": record.message_id})
+            return []
+        if not isinstance(body, dict) or "Records" not in body:  # e.g. s3:TestEvent on configuration
+            logger.info("SQS message without S3 records ignored", extra={"message_id": record.message_id})
+            return []
+        try:
+            return [self.process_record(s3_record) for s3_record in S3Event(body).records]
+        except Exception:
+            metrics.add_metric(name="FailedRecords", unit=MetricUnit.Count, value=1)
+            raise  # the batch processor reports the message in batchItemFailures
+
+    @tracer.capture_method(capture_response=False)
+    def process_record(self, record: S3EventRecord) -> Outcome:
+        source = _source(record)
+        logger.append_keys(object_key=source.key)
+        if not record.event_name.startswith("ObjectCreated") or not self.config.is_input(
+            source.bucket, source.key
+        ):
+            logger.info("ignored", extra={"event_name": record.event_name})
+            return Outcome(Status.IGNORED, source.key, detail="not a new object under the input prefix")
+        bucket = self.config.output_bucket_for(source.bucket)
+        transcript_key, error_key = self.config.transcript_key(source.key), self.config.error_key(source.key)
+        for done in (transcript_key, error_key):
+            if self._describes(bucket, done, source):
+                logger.info("duplicate delivery", extra={"output": done})
+                metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
+                return Outcome(Status.DUPLICATE, source.key, output=done)
+        try:
+            data = self._read(source)
+            if data is None:
+                return Outcome(
+                    Status.IGNORED, source.key, detail="the object changed or was deleted since the event"
+                )
+            transcript = self.transcriber().transcribe(data)
+        except AsrError as error:
+            if not error.is_client_error:
+                raise
+            self._write(bucket, error_key, error_document(error, source), source, stale=transcript_key)
+            logger.warning(
+                "rejected", extra={"code": error.code, "detail": error.detail, "output": error_key}
+            )
+            metrics.add_metric(name="RejectedObjects", unit=MetricUnit.Count, value=1)
+            return Outcome(Status.REJECTED, source.key, output=error_key, detail=error.detail)
+        self._write(bucket, transcript_key, transcript_document(transcript, source), source, stale=error_key)
+        logger.info("transcribed", extra={"output": transcript_key, "duration_s": transcript.duration_s})
+        add_transcript_metrics(transcript)
+        return Outcome(Status.TRANSCRIBED, source.key, output=transcript_key)
+
+    def _describes(self, bucket: str, key: str, source: SourceObject) -> bool:
+        """Whether ``key`` exists and was written for this very upload (same ETag and version)."""
+        try:
+            head = self.s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _error_code(exc) in NOT_FOUND:
+                return False
+            raise
+        written_for = head.get("Metadata", {})
+        return (
+            written_for.get(SOURCE_ETAG) == source.etag
+            and written_for.get(SOURCE_VERSION, "") == source.version_id
+        )
+
+    def _read(self, source: SourceObject) -> bytes | None:
+        """The object's bytes, or None if it is gone or no longer the upload the event announced."""
+        try:
+            if source.version_id:
+                response = self.s3.get_object(
+                    Bucket=source.bucket, Key=source.key, VersionId=source.version_id
+                )
+            else:
+                response = self.s3.get_object(Bucket=source.bucket, Key=source.key)
+        except ClientError as exc:
+            if _error_code(exc) in NOT_FOUND:
+                return None
+            raise
+        body = response["Body"]
+        with body:
+            if source.etag and response.get("ETag", "").strip('"') != source.etag:
+                return None
+            size = response.get("ContentLength", 0)
+            if size > self.max_object_bytes:
+                raise PayloadTooLargeError(
+                    f"the object has {size} bytes; the limit is {self.max_object_bytes}"
+                )
+            return body.read()
+
+    def _write(
+        self, bucket: str, key: str, document: dict[str, Any], source: SourceObject, *, stale: str
+    ) -> None:
+        """Write ``document`` tagged with its source; remove the other kind of result, now outdated."""
+        self.s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=json.dumps(document, ensure_ascii=False, indent=1).encode(),
+            ContentType=JSON_CONTENT_TYPE,
+            Metadata={SOURCE_ETAG: source.etag, SOURCE_VERSION: source.version_id},
+        )
+        self.s3.delete_object(Bucket=bucket, Key=stale)
+
+
+def _source(record: S3EventRecord) -> SourceObject:
+    obj = record.s3.get_object
+    return SourceObject(
+        bucket=record.s3.bucket.name,
+        key=unquote_plus(obj.key),  # notification keys are URL-encoded
+        etag=obj.etag.strip('"'),
+        version_id=obj.version_id or "",
+    )
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
