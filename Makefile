@@ -124,7 +124,7 @@ lint-infra: $(VENV)/.dev
 	$(LINT_AWS_ENV) $(SAM) validate --lint
 	for script in infra/*.sh; do bash -n "$$script"; done
 	if command -v shellcheck >/dev/null; then shellcheck infra/*.sh infra/lambda-base/lambda-entrypoint.sh infra/lambda-base/bootstrap; fi
-	$(VENV)/bin/mypy infra/smoke_test.py
+	$(VENV)/bin/mypy infra/smoke_test.py infra/image_deps.py
 
 docker-up:
 	infra/dockerd.sh start

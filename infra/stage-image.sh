@@ -32,25 +32,7 @@ for name in model.onnx tokens.txt model.json; do
 done
 
 mkdir -p "$stage"
-requirements=$("$python" - "$repo_root/pyproject.toml" <<'EOF'
-"""Print the runtime requirements, pinned to the versions installed in this interpreter where present."""
-import re
-import sys
-import tomllib
-from importlib import metadata
-
-with open(sys.argv[1], "rb") as fh:
-    dependencies = tomllib.load(fh)["project"]["dependencies"]
-for requirement in dependencies:
-    match = re.match(r"\s*([A-Za-z0-9._-]+)\s*(\[[^\]]*\])?", requirement)
-    assert match, requirement
-    name, extras = match.group(1), match.group(2) or ""
-    try:
-        print(f"{name}{extras}=={metadata.version(name)}")
-    except metadata.PackageNotFoundError:
-        print(requirement)
-EOF
-)
+requirements=$("$python" "$repo_root/infra/image_deps.py" requirements "$repo_root/pyproject.toml")
 stamp="$stage/site-packages.requirements"
 wanted="python=$py_version arch=$arch"$'\n'"$requirements"
 if [[ ! -d "$stage/site-packages" || ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
@@ -62,26 +44,7 @@ if [[ ! -d "$stage/site-packages" || ! -f "$stamp" || "$(cat "$stamp")" != "$wan
     rm -rf "$stage/site-packages/bin"
     # The base image ships the AWS SDK (boto3 and its closure). A second botocore here (pulled in by
     # aws-xray-sdk) would shadow it from /var/task and could split boto3 and botocore across versions.
-    "$python" - "$stage/site-packages" "${base_provided[@]}" <<'PRUNE'
-"""Remove the named distributions from a --target tree, file by file, as their RECORD lists them."""
-import shutil
-import sys
-from pathlib import Path
-
-target = Path(sys.argv[1])
-unwanted = {name.lower().replace("-", "_") for name in sys.argv[2:]}
-for dist_info in target.glob("*.dist-info"):
-    if dist_info.name.split("-")[0].lower() not in unwanted:
-        continue
-    for line in (dist_info / "RECORD").read_text().splitlines():
-        path = target / line.split(",")[0]
-        if path.is_file() and dist_info not in path.parents:
-            path.unlink()
-    shutil.rmtree(dist_info)
-for directory in sorted((d for d in target.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
-    if not any(directory.iterdir()):
-        directory.rmdir()
-PRUNE
+    "$python" "$repo_root/infra/image_deps.py" prune "$stage/site-packages" "${base_provided[@]}"
     printf '%s' "$wanted" >"$stamp"
 fi
 

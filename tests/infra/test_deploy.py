@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import tomllib
@@ -48,28 +49,41 @@ def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
 def test_workflow_triggers_and_order(workflow: dict[str, Any]) -> None:
     assert workflow["on"]["push"] == {"branches": ["main"], "tags": ["v*"]}
     jobs = workflow["jobs"]
+    assert set(jobs) == {"test", "deploy"}  # one deploy job serves both environments
     assert "make test" in str(jobs["test"]["steps"])
-    assert jobs["deploy-dev"]["needs"] == jobs["deploy-prod"]["needs"] == "test"
-    assert jobs["deploy-dev"]["if"] == "github.ref == 'refs/heads/main'"
-    assert jobs["deploy-prod"]["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    assert jobs["deploy"]["needs"] == "test"
+    assert jobs["deploy"]["if"] == "github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/v')"
+
+
+def pick(expression: str, *, tag: bool) -> str:
+    """Evaluate the workflow's ``${{ startsWith(github.ref, 'refs/tags/v') && A || B }}`` for a ref."""
+    match = re.fullmatch(
+        r"\$\{\{ startsWith\(github\.ref, 'refs/tags/v'\) && '([^']+)' \|\| '([^']+)' \}\}", expression
+    )
+    assert match, expression
+    return match.group(1) if tag else match.group(2)
 
 
 @pytest.mark.parametrize(
-    ("job", "config_env", "stack"),
-    [("deploy-dev", "default", "hindi-asr-dev"), ("deploy-prod", "prod", "hindi-asr-prod")],
+    ("tag", "environment", "config_env", "stack"),
+    [(False, "dev", "default", "hindi-asr-dev"), (True, "prod", "prod", "hindi-asr-prod")],
 )
-def test_deploy_jobs_assume_a_role_deploy_and_smoke_test(
-    workflow: dict[str, Any], job: str, config_env: str, stack: str
+def test_the_deploy_job_assumes_a_role_deploys_and_smoke_tests(
+    workflow: dict[str, Any], tag: bool, environment: str, config_env: str, stack: str
 ) -> None:
-    spec = workflow["jobs"][job]
+    spec = workflow["jobs"]["deploy"]
     assert spec["permissions"]["id-token"] == "write"
-    assert spec["environment"] == ("dev" if config_env == "default" else "prod")
+    assert pick(spec["environment"], tag=tag) == environment
+    assert pick(spec["env"]["CONFIG_ENV"], tag=tag) == config_env
+    assert pick(spec["env"]["STACK"], tag=tag) == stack
+    config = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    assert config[config_env]["global"]["parameters"]["stack_name"] == stack
     (credentials,) = steps_using(spec, "aws-actions/configure-aws-credentials")
     assert set(credentials["with"]) == {"role-to-assume", "aws-region"}
     commands = " ".join(str(step.get("run", "")) for step in spec["steps"])
     assert "make sam-build" in commands
-    assert f"sam deploy --config-env {config_env}" in commands
-    assert f"infra/smoke_test.py --stack {stack}" in commands
+    assert 'sam deploy --config-env "$CONFIG_ENV"' in commands
+    assert 'infra/smoke_test.py --stack "$STACK"' in commands
     assert commands.index("sam deploy") < commands.index("smoke_test.py")
 
 
