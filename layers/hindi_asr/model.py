@@ -102,10 +102,7 @@ class SessionConfig:
 class AsrModel:
     """An ONNX Runtime session over one model directory; ``run`` is thread-safe."""
 
-    def __init__(
-        self, model_dir: Path, session: ort.InferenceSession, info: ModelInfo, config: SessionConfig
-    ):
-        self.model_dir = model_dir
+    def __init__(self, session: ort.InferenceSession, info: ModelInfo, config: SessionConfig) -> None:
         self.session = session
         self.info = info
         self.config = config
@@ -130,7 +127,7 @@ class AsrModel:
         metadata = dict(session.get_modelmeta().custom_metadata_map)
         info = read_model_info(metadata, settings_json)
         _check_tokens(model_dir / TOKENS_FILE, info)
-        return cls(model_dir, session, info, config)
+        return cls(session, info, config)
 
     def run(self, waveform: NDArray[np.float32]) -> LogProbs:
         """Log-probs ``[T, V+1]`` of one mono waveform at the model's sample rate."""
