@@ -2,6 +2,7 @@
 
 The file is decoded in blocks that are downmixed and resampled as they arrive, so the memory held is the
 16 kHz mono result (at most ``max_duration_s``), never a float copy of the original rate and channels.
+``stream_audio`` hands the same blocks out one at a time, for files too long to hold (hours, from S3).
 libsndfile is lenient where a service must not be: a truncated WAV decodes to fewer frames, a header
 claiming too many bytes decodes to what is there, NaN samples come back unchanged. Those cases are
 checked here and turned into typed errors.
@@ -12,7 +13,10 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -37,6 +41,7 @@ BLOCK_SAMPLES = 1 << 18  # samples (all channels) decoded per block
 TRUNCATION_TOLERANCE = 0.02  # compressed formats whose header states a length may undershoot it slightly
 RIFF_MAGICS = (b"RIFF", b"RIFX", b"RF64", b"BW64")
 UNKNOWN_WAV_SIZE = 0xFFFFFFFF  # streaming writers and RF64 put this in the 32-bit data size
+WAV_HEADER_BYTES = 1 << 16  # of a file on disk, this much is read to find the WAV ``data`` chunk
 
 Waveform = NDArray[np.float32]
 
@@ -71,19 +76,83 @@ def decode_audio(
     if not data:
         raise EmptyAudioError("the audio is zero bytes long")
     check_wav_header(data)
-    with _open(data) as f:
-        _check_stream(f, max_duration_s)
-        max_frames = int(max_duration_s * f.samplerate) + 1
-        blocks, frames = _decode_blocks(f, sample_rate, max_frames)
+    with _open(io.BytesIO(data)) as f:
+        stream = AudioStream(f, sample_rate, min_duration_s, max_duration_s)
+        blocks = list(stream)
         samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+        return Audio(samples.astype(np.float32, copy=False), sample_rate, f.format, f.samplerate, f.channels)
+
+
+class AudioStream:
+    """The audio of an open file as mono ``sample_rate`` blocks, decoded as they are iterated.
+
+    Iterating to the end runs the same checks as ``decode_audio``; the errors for a truncated file or
+    a wrong length are raised after the last block. ``samples`` counts the samples handed out.
+    """
+
+    def __init__(
+        self, f: sf.SoundFile, sample_rate: int, min_duration_s: float, max_duration_s: float
+    ) -> None:
+        _check_stream(f, max_duration_s)
+        self.file = f
+        self.sample_rate = sample_rate
+        self.min_duration_s = min_duration_s
+        self.max_duration_s = max_duration_s
+        self.samples = 0
+
+    @property
+    def source_format(self) -> str:
+        return str(self.file.format)
+
+    def __iter__(self) -> Iterator[Waveform]:
+        f = self.file
+        max_frames = int(self.max_duration_s * f.samplerate) + 1
+        frames = 0
+        resampler = (
+            None
+            if f.samplerate == self.sample_rate
+            else soxr.ResampleStream(f.samplerate, self.sample_rate, 1)
+        )
+        for block in _blocks(f):
+            frames += len(block)
+            _check_block(block, frames, f.samplerate, max_frames)
+            mono = block.mean(axis=1, dtype=np.float32) if f.channels > 1 else block[:, 0]
+            yield self._counted(mono if resampler is None else resampler.resample_chunk(mono))
+        if resampler is not None:
+            yield self._counted(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
         _check_complete(f, frames)
-        audio = Audio(samples.astype(np.float32, copy=False), sample_rate, f.format, f.samplerate, f.channels)
-    _check_duration(frames / audio.source_rate, min_duration_s, max_duration_s)
-    return audio
+        _check_duration(frames / f.samplerate, self.min_duration_s, self.max_duration_s)
+
+    def _counted(self, block: Waveform) -> Waveform:
+        self.samples += len(block)
+        return block
 
 
-def check_wav_header(data: bytes) -> None:
-    """Reject a RIFF/RF64 WAV whose ``data`` chunk declares more bytes than the file holds."""
+@contextmanager
+def stream_audio(
+    path: str | Path,
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    min_duration_s: float = 0.3,
+    max_duration_s: float = 600.0,
+) -> Iterator[AudioStream]:
+    """Open an audio file on disk for block-wise decoding; memory does not grow with its length."""
+    with Path(path).open("rb") as raw:
+        head = raw.read(WAV_HEADER_BYTES)
+        if not head:
+            raise EmptyAudioError("the audio is zero bytes long")
+        check_wav_header(head, size=raw.seek(0, io.SEEK_END))
+        raw.seek(0)
+        with _open(raw) as f:
+            yield AudioStream(f, sample_rate, min_duration_s, max_duration_s)
+
+
+def check_wav_header(data: bytes, *, size: int | None = None) -> None:
+    """Reject a RIFF/RF64 WAV whose ``data`` chunk declares more bytes than the file holds.
+
+    ``data`` is the file, or its first bytes when ``size`` gives the length of the whole file.
+    """
+    size_of_file = len(data) if size is None else size
     magic = data[:4]
     if magic not in RIFF_MAGICS or data[8:12] != b"WAVE":
         return
@@ -91,27 +160,27 @@ def check_wav_header(data: bytes) -> None:
     position, ds64_data_size = 12, None
     while position + 8 <= len(data):
         chunk_id = data[position : position + 4]
-        (size,) = struct.unpack_from(size_format, data, position + 4)
+        (declared,) = struct.unpack_from(size_format, data, position + 4)
         body = position + 8
         if chunk_id == b"ds64" and len(data) >= body + 16:
             (ds64_data_size,) = struct.unpack_from("<Q", data, body + 8)
         if chunk_id == b"data":
-            if size == UNKNOWN_WAV_SIZE:
+            if declared == UNKNOWN_WAV_SIZE:
                 if ds64_data_size is None:
                     return  # a streamed WAV of unknown length: it ends where the file ends
-                size = ds64_data_size
-            available = len(data) - body
-            if size > available:
+                declared = ds64_data_size
+            available = size_of_file - body
+            if declared > available:
                 raise TruncatedAudioError(
-                    f"the WAV header declares {size} bytes of audio but the file holds only {available}"
+                    f"the WAV header declares {declared} bytes of audio but the file holds only {available}"
                 )
             return
-        position = body + size + (size & 1)
+        position = body + declared + (declared & 1)
 
 
-def _open(data: bytes) -> sf.SoundFile:
+def _open(file: BinaryIO) -> sf.SoundFile:
     try:
-        f = sf.SoundFile(io.BytesIO(data))
+        f = sf.SoundFile(file)
     except (sf.SoundFileError, RuntimeError, ValueError, TypeError) as exc:
         raise UndecodableAudioError(
             f"not a readable audio file (WAV, FLAC, OGG/Vorbis/Opus or MP3 expected): {_reason(exc)}"
@@ -136,26 +205,16 @@ def _check_stream(f: sf.SoundFile, max_duration_s: float) -> None:
         raise AudioTooLongError(f"the audio lasts {declared_s:.1f} s; the limit is {max_duration_s:g} s")
 
 
-def _decode_blocks(f: sf.SoundFile, sample_rate: int, max_frames: int) -> tuple[list[Waveform], int]:
-    """Decode, check, downmix and resample block by block; returns the 16 kHz blocks and source frames."""
-    resampler = None if f.samplerate == sample_rate else soxr.ResampleStream(f.samplerate, sample_rate, 1)
-    blocks: list[Waveform] = []
-    frames = 0
-    for block in _blocks(f):
-        frames += len(block)
-        if frames > max_frames:
-            raise AudioTooLongError(
-                f"the audio lasts over {max_frames / f.samplerate:.1f} s; the limit is "
-                f"{(max_frames - 1) / f.samplerate:g} s"
-            )
-        if not np.isfinite(block).all():
-            where = frames - len(block) + int(np.argmin(np.isfinite(block).all(axis=1)))
-            raise NonFiniteAudioError(f"sample {where} (at {where / f.samplerate:.3f} s) is NaN or infinite")
-        mono = block.mean(axis=1, dtype=np.float32) if f.channels > 1 else block[:, 0]
-        blocks.append(mono if resampler is None else resampler.resample_chunk(mono))
-    if resampler is not None:
-        blocks.append(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
-    return blocks, frames
+def _check_block(block: NDArray[np.float32], frames: int, source_rate: int, max_frames: int) -> None:
+    """``frames`` source frames decoded so far, ``block`` the last of them."""
+    if frames > max_frames:
+        raise AudioTooLongError(
+            f"the audio lasts over {max_frames / source_rate:.1f} s; the limit is "
+            f"{(max_frames - 1) / source_rate:g} s"
+        )
+    if not np.isfinite(block).all():
+        where = frames - len(block) + int(np.argmin(np.isfinite(block).all(axis=1)))
+        raise NonFiniteAudioError(f"sample {where} (at {where / source_rate:.3f} s) is NaN or infinite")
 
 
 def _blocks(f: sf.SoundFile) -> Iterator[NDArray[np.float32]]:

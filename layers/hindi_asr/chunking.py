@@ -6,12 +6,13 @@ context. Each word belongs to the chunk whose side of the cut its midpoint falls
 two chunks may place a word a frame apart, or see a long word cut off: a word both chunks dropped is
 rescued unless it is a copy of a kept word, and a word both kept is kept once, in its fuller version.
 Only the energy of the search windows is computed, and the model only ever sees one chunk.
+``stream_chunks`` makes the same plan from audio arriving in blocks, holding about one chunk at a time.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,21 +47,51 @@ def plan_chunks(
     align: int = 1,
 ) -> list[Chunk]:
     """Split ``samples`` into chunks of at most ``chunk_s``; cuts are multiples of ``align`` samples."""
-    total = len(samples)
+    stream = stream_chunks([samples], sample_rate, chunk_s=chunk_s, overlap_s=overlap_s, align=align)
+    return [chunk for chunk, _ in stream]
+
+
+def stream_chunks(
+    blocks: Iterable[NDArray[np.float32]],
+    sample_rate: int,
+    *,
+    chunk_s: float,
+    overlap_s: float,
+    align: int = 1,
+) -> Iterator[tuple[Chunk, NDArray[np.float32]]]:
+    """The chunks of the audio made of ``blocks``, each with its samples, as soon as they are known."""
     chunk = int(chunk_s * sample_rate) // align * align
     half = math.ceil(overlap_s * sample_rate / 2 / align) * align
     if chunk <= 4 * half or chunk <= 0:
         raise ValueError(f"chunk_s {chunk_s} must exceed twice overlap_s {overlap_s}")
-    chunks: list[Chunk] = []
+    pending = iter(blocks)
+    held = np.zeros(0, np.float32)  # the samples from ``start`` on, a multiple of ``align`` from 0
     start, keep_from = 0, 0.0
-    while start + chunk < total:
-        search_to = start + chunk - half
-        search_from = max(start + 2 * half, search_to - int(chunk * SEARCH_FRACTION))
-        cut = quietest_point(samples, search_from, search_to, sample_rate) // align * align
-        chunks.append(Chunk(start, cut + half, keep_from, cut / sample_rate))
-        start, keep_from = cut - half, cut / sample_rate
-    chunks.append(Chunk(start, total, keep_from, math.inf))
-    return chunks
+    while True:
+        held = _fill(held, pending, chunk + 1)
+        if len(held) <= chunk:
+            yield Chunk(start, start + len(held), keep_from, math.inf), held
+            return
+        search_to = chunk - half
+        search_from = max(2 * half, search_to - int(chunk * SEARCH_FRACTION))
+        cut = quietest_point(held, search_from, search_to, sample_rate) // align * align
+        yield Chunk(start, start + cut + half, keep_from, (start + cut) / sample_rate), held[: cut + half]
+        held, start, keep_from = held[cut - half :], start + cut - half, (start + cut) / sample_rate
+
+
+def _fill(
+    held: NDArray[np.float32], pending: Iterator[NDArray[np.float32]], wanted: int
+) -> NDArray[np.float32]:
+    """``held`` followed by blocks from ``pending`` until it has ``wanted`` samples or they run out."""
+    parts = [held]
+    total = len(held)
+    while total < wanted:
+        block = next(pending, None)
+        if block is None:
+            break
+        parts.append(block)
+        total += len(block)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def quietest_point(samples: NDArray[np.float32], start: int, stop: int, sample_rate: int) -> int:

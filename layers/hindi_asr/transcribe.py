@@ -1,16 +1,21 @@
-"""The pipeline: bytes -> audio -> chunks -> model -> greedy CTC -> merged words -> ``Transcript``."""
+"""The pipeline: bytes -> audio -> chunks -> model -> greedy CTC -> merged words -> ``Transcript``.
+
+``transcribe_file`` runs the same pipeline on a file on disk while it is decoded, block by block: memory
+stays flat in the audio's length (hours of audio from S3), holding about one chunk and the words.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from hindi_asr.audio import Audio, Waveform, decode_audio
-from hindi_asr.chunking import merge_chunk_words, plan_chunks
+from hindi_asr.audio import Audio, Waveform, decode_audio, stream_audio
+from hindi_asr.chunking import Chunk, merge_chunk_words, stream_chunks
 from hindi_asr.decoding import Word, decode, join_words
 from hindi_asr.model import AsrModel
 from hindi_asr.options import TranscriberOptions
@@ -67,6 +72,18 @@ class Transcriber:
         )
         return self.transcribe_audio(audio, started=started)
 
+    def transcribe_file(self, path: str | Path, *, max_duration_s: float | None = None) -> Transcript:
+        """Transcribe an audio file on disk while decoding it; ``max_duration_s`` overrides the setting."""
+        started = time.perf_counter()
+        limit = self.options.max_duration_s if max_duration_s is None else max_duration_s
+        with stream_audio(
+            path,
+            sample_rate=self.model.info.sample_rate,
+            min_duration_s=self.options.min_duration_s,
+            max_duration_s=limit,
+        ) as stream:
+            return self._transcribe_chunks(self._chunks(stream), lambda: stream.samples, started)
+
     def transcribe_audio(self, audio: Audio, *, started: float | None = None) -> Transcript:
         """Transcribe decoded audio (at the model's sample rate), chunk by chunk."""
         info = self.model.info
@@ -74,40 +91,57 @@ class Transcriber:
             raise ValueError(f"audio at {audio.sample_rate} Hz given to a {info.sample_rate} Hz model")
         begin = time.perf_counter()
         started = begin if started is None else started
-        chunks = plan_chunks(
-            audio.samples,
-            audio.sample_rate,
+        chunks = self._chunks([audio.samples])
+        return self._transcribe_chunks(chunks, lambda: len(audio.samples), started, decoded=begin)
+
+    def _chunks(self, blocks: Iterable[Waveform]) -> Iterable[tuple[Chunk, Waveform]]:
+        return stream_chunks(
+            blocks,
+            self.model.info.sample_rate,
             chunk_s=self.chunk_s,
             overlap_s=self.overlap_s,
             align=self.frame_samples,
         )
+
+    def _transcribe_chunks(
+        self,
+        chunks: Iterable[tuple[Chunk, Waveform]],
+        total_samples: Callable[[], int],
+        started: float,
+        *,
+        decoded: float | None = None,
+    ) -> Transcript:
+        """Run the model on each chunk as it comes; ``decoded``: when the audio was decoded, if before."""
+        info = self.model.info
         inference_s = ctc_s = 0.0
         results = []
-        for chunk in chunks:
+        for chunk, samples in chunks:
             t0 = time.perf_counter()
-            logprobs = self.model.run(self._padded(audio.samples[chunk.start : chunk.end]))
+            logprobs = self.model.run(self._padded(samples))
             t1 = time.perf_counter()
             words = decode(
                 logprobs,
                 info.vocabulary,
                 blank_id=info.blank_id,
                 frame_shift_s=info.frame_shift_s,
-                offset_s=chunk.start / audio.sample_rate,
+                offset_s=chunk.start / info.sample_rate,
             )
             results.append((chunk, words))
             inference_s, ctc_s = inference_s + t1 - t0, ctc_s + time.perf_counter() - t1
         merged = tuple(merge_chunk_words(results))
         finished = time.perf_counter()
+        total_s = finished - started
+        decode_s = (decoded - started) if decoded is not None else total_s - inference_s - ctc_s
         timings = {
-            "decode_audio": (begin - started) * 1e3,
+            "decode_audio": decode_s * 1e3,
             "inference": inference_s * 1e3,
             "ctc_decode": ctc_s * 1e3,
-            "total": (finished - started) * 1e3,
+            "total": total_s * 1e3,
         }
         return Transcript(
             text=join_words(merged),
             words=merged,
-            duration_s=audio.duration_s,
+            duration_s=total_samples() / info.sample_rate,
             model_name=info.name,
             model_variant=info.variant,
             timings_ms=timings,
