@@ -91,6 +91,14 @@ class AudioTooLongError(InvalidAudioError):
     code, title = "audio_too_long", "Audio is too long"
 
 
+class JobNotFoundError(AsrError):
+    status, code, title = 404, "job_not_found", "Job not found"
+
+
+class UploadsUnavailableError(AsrError):
+    status, code, title = 503, "uploads_unavailable", "Large-file uploads are not configured"
+
+
 class ModelUnavailableError(AsrError):
     status, code, title = 503, "model_unavailable", "Model unavailable"
 

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hindi_asr.options import GraphOptimization, TranscriberOptions
 
 LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
+MAX_FILE_DURATION_S = 4 * 3600.0  # Amazon Transcribe's limit for one file
 _CORE = TranscriberOptions()  # the core's defaults, stated once
 
 
@@ -49,6 +50,9 @@ class LimitSettings(BaseSettings):
 
     max_request_bytes: int = Field(default=LAMBDA_PAYLOAD_BYTES, gt=0, description="HTTP request body limit")
     max_file_bytes: int = Field(default=256 * 1024 * 1024, gt=0, description="S3 object / file size limit")
+    max_file_duration_s: float = Field(
+        default=MAX_FILE_DURATION_S, gt=0, description="longest audio of an S3 upload (streamed from disk)"
+    )
 
 
 def _s3_env(name: str) -> AliasChoices:
@@ -65,6 +69,17 @@ class S3Settings(BaseSettings):
     output_bucket: str | None = Field(default=None, validation_alias=_s3_env("OUTPUT_BUCKET"))
     output_prefix: str = Field(default="transcripts/", validation_alias=_s3_env("OUTPUT_PREFIX"))
     error_prefix: str = Field(default="errors/", validation_alias=_s3_env("ERROR_PREFIX"))
+    input_bucket: str | None = Field(
+        default=None, validation_alias=_s3_env("INPUT_BUCKET"), description="where POST /uploads presigns to"
+    )
+    upload_expires_s: int = Field(
+        default=900, ge=60, le=3600, validation_alias=_s3_env("UPLOAD_EXPIRES_S"), description="presigned PUT"
+    )
+    write_subtitles: bool = Field(
+        default=False,
+        validation_alias=_s3_env("WRITE_SUBTITLES"),
+        description=".srt and .vtt beside the JSON",
+    )
 
     @model_validator(mode="after")
     def _no_loop(self) -> S3Settings:
@@ -83,6 +98,9 @@ class S3Settings(BaseSettings):
 
     def error_key(self, key: str) -> str:
         return f"{self.error_prefix}{key}.json"
+
+    def subtitle_key(self, key: str, extension: str) -> str:
+        return f"{self.output_prefix}{key}.{extension}"
 
     def output_bucket_for(self, source_bucket: str) -> str:
         return self.output_bucket or source_bucket

@@ -142,6 +142,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for problem+json answers."""
     descriptions = {
         400: "invalid JSON, invalid base64, malformed multipart or missing `file` field",
+        404: "no such job, or its file has not been uploaded yet",
         413: "request body larger than the limit (Lambda's 6 MB payload by default)",
         415: "unsupported content type, or audio that cannot be decoded (unknown format, truncated file)",
         422: "empty audio, NaN/inf samples, too short or too long",
