@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: setup setup-runtime run test test-fast lint fmt model random-model export corpus train demo-model \
+.PHONY: setup setup-runtime run offline test test-fast lint fmt model random-model export corpus train demo-model \
         bench image sam-local clean
 
 $(VENV)/bin/python:
@@ -32,6 +32,11 @@ setup: $(VENV)/.dev
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/uvicorn --factory hindi_asr.api.app:create_app --host $(HOST) --port $(PORT)
+
+# The whole service without AWS: moto S3/SQS on 127.0.0.1, the S3 transcriber fed by S3 -> SQS notifications,
+# and the API + page on http://$(HOST):$(PORT) (the page's large-file path included).
+offline: $(VENV)/.dev
+	$(PY) -m infra.offline --port $(PORT)
 
 test: $(VENV)/.dev lint
 	$(PY) -m pytest
