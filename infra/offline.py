@@ -28,12 +28,12 @@ from hindi_asr.api.app import create_app
 from hindi_asr.api.upload_jobs import UploadJobs
 from hindi_asr.settings import Settings, get_settings
 from hindi_asr.transcribe import Transcriber, get_transcriber
-from hindi_asr_lambda.config import S3Config
-from hindi_asr_lambda.s3_transcriber import S3Transcriber
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
+
+    from hindi_asr_lambda.s3_service import S3Transcriber
 
 logger = logging.getLogger("hindi_asr.offline")
 
@@ -42,7 +42,6 @@ REGION: Final = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 CREDENTIALS = {"aws_access_key_id": "offline", "aws_secret_access_key": "offline"}
 POLL_WAIT_S = 1
-UPLOAD_EXPIRES_S = 900
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def moto_server(port: int = 0) -> Iterator[str]:
         server.stop()
 
 
-def provision(endpoint: str, config: S3Config) -> OfflineS3:
+def provision(endpoint: str, input_prefix: str) -> OfflineS3:
     """Input and output buckets, and S3 -> SQS notifications for new objects under the input prefix."""
     options: dict[str, Any] = {"endpoint_url": endpoint, "region_name": REGION, **CREDENTIALS}
     s3: S3Client = boto3.client("s3", config=Config(signature_version="s3v4"), **options)
@@ -87,7 +86,7 @@ def provision(endpoint: str, config: S3Config) -> OfflineS3:
                 {
                     "QueueArn": queue_arn,
                     "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": config.input_prefix}]}},
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": input_prefix}]}},
                 }
             ]
         },
@@ -98,9 +97,10 @@ def provision(endpoint: str, config: S3Config) -> OfflineS3:
 class NotificationLoop:
     """Polls the queue and hands each message to the transcriber service, like Lambda's SQS trigger."""
 
-    def __init__(self, stack: OfflineS3, service: S3Transcriber) -> None:
+    def __init__(self, stack: OfflineS3, service: S3Transcriber, on_message: Callable[[], None]) -> None:
         self.stack = stack
         self.service = service
+        self.on_message = on_message
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="s3-notifications", daemon=True)
 
@@ -132,6 +132,8 @@ class NotificationLoop:
                 except Exception:  # left on the queue: delivered again, as SQS would
                     logger.exception("message %s failed", message["MessageId"])
                     continue
+                finally:
+                    self.on_message()
                 for outcome in outcomes:
                     logger.info("%s: %s %s", outcome.key, outcome.status, outcome.output)
                 self.stack.sqs.delete_message(
@@ -139,33 +141,38 @@ class NotificationLoop:
                 )
 
 
-def transcriber_service(
-    stack: OfflineS3, transcriber: Callable[[], Transcriber], config: S3Config, settings: Settings
-) -> S3Transcriber:
-    return S3Transcriber(stack.s3, transcriber, config, max_object_bytes=settings.max_file_bytes)
-
-
-def upload_jobs(stack: OfflineS3, config: S3Config, settings: Settings) -> UploadJobs:
-    return UploadJobs(
-        stack.s3,
-        config,
-        input_bucket=stack.input_bucket,
-        output_bucket=stack.output_bucket,
-        max_bytes=settings.max_file_bytes,
-        expires_s=UPLOAD_EXPIRES_S,
-    )
-
-
 @contextmanager
 def offline_stack(
     settings: Settings, transcriber: Callable[[], Transcriber], *, s3_port: int = 0
 ) -> Iterator[tuple[OfflineS3, UploadJobs]]:
     """moto, the buckets and the notification loop; yields the stack and the API's upload service."""
+    # Imported here: the Lambda package sets up Powertools when imported, which tests do at their own time.
+    from hindi_asr_lambda.observability import metrics
+    from hindi_asr_lambda.s3_service import S3Transcriber
+
     with moto_server(s3_port) as endpoint:
-        stack = provision(endpoint, S3Config())
-        config = S3Config(output_bucket=stack.output_bucket)
-        with NotificationLoop(stack, transcriber_service(stack, transcriber, config, settings)):
-            yield stack, upload_jobs(stack, config, settings)
+        stack = provision(endpoint, settings.s3.input_prefix)
+        s3_settings = settings.s3.model_copy(
+            update={"input_bucket": stack.input_bucket, "output_bucket": stack.output_bucket}
+        )
+        service = S3Transcriber(
+            transcriber,
+            s3_settings,
+            max_object_bytes=settings.limits.max_file_bytes,
+            max_duration_s=settings.limits.max_file_duration_s,
+            boto3_client=stack.s3,
+        )
+        jobs = UploadJobs(
+            stack.s3,
+            s3_settings,
+            input_bucket=stack.input_bucket,
+            output_bucket=stack.output_bucket,
+            max_bytes=settings.limits.max_file_bytes,
+            expires_s=s3_settings.upload_expires_s,
+        )
+        # Lambda's log_metrics would flush each invocation's metrics to CloudWatch; offline they are dropped.
+        with NotificationLoop(stack, service, on_message=metrics.clear_metrics):
+            yield stack, jobs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -177,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
 
     def transcriber() -> Transcriber:
-        return get_transcriber(settings)
+        return get_transcriber(settings.transcriber.options())
 
     with offline_stack(settings, transcriber, s3_port=args.s3_port) as (stack, jobs):
         logger.info(

@@ -5,6 +5,9 @@ partial batch response). Per record:
 
 - keys outside the input prefix, our own outputs and non-create events are ignored (no loops);
 - a result already written for the same ETag and version is a duplicate delivery: nothing is redone;
+- the object is streamed to a temporary file and transcribed while it is decoded, so memory stays flat
+  in the audio's length (hours; ``max_duration_s``), and ``.srt``/``.vtt`` go beside the JSON when the
+  settings ask for subtitles;
 - audio that cannot be transcribed (a 4xx of the HTTP API) gets ``<error prefix><key>.json`` and counts as
   handled, so a bad upload never causes retries;
 - anything else (S3 unavailable, model missing) fails that record only: SQS retries the message, a direct
@@ -14,10 +17,13 @@ partial batch response). Per record:
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
@@ -32,7 +38,8 @@ from botocore.exceptions import ClientError
 
 from hindi_asr.errors import AsrError, PayloadTooLargeError
 from hindi_asr.settings import S3Settings, Settings
-from hindi_asr.transcribe import Transcriber, get_transcriber
+from hindi_asr.subtitles import SRT_MEDIA_TYPE, VTT_MEDIA_TYPE, build_cues, to_srt, to_vtt
+from hindi_asr.transcribe import Transcriber, Transcript, get_transcriber
 from hindi_asr_lambda.documents import SourceObject, error_document, transcript_document
 from hindi_asr_lambda.observability import add_transcript_metrics, logger, metrics, tracer
 
@@ -44,6 +51,8 @@ SOURCE_ETAG = "source-etag"  # S3 user metadata on every result: which upload it
 SOURCE_VERSION = "source-version"
 NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+SUBTITLE_TYPES = {"srt": SRT_MEDIA_TYPE, "vtt": VTT_MEDIA_TYPE}
+COPY_BUFFER_BYTES = 1 << 20
 
 
 class Status(StrEnum):
@@ -78,12 +87,14 @@ class S3Transcriber:
         config: S3Settings,
         *,
         max_object_bytes: int,
+        max_duration_s: float | None = None,
         boto3_client: S3Client | None = None,
     ) -> None:
         self.s3 = boto3_client or boto3.client("s3", config=S3_CLIENT_CONFIG)
         self.transcriber = transcriber
         self.config = config
         self.max_object_bytes = max_object_bytes
+        self.max_duration_s = max_duration_s  # None: the transcriber's own limit
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3Transcriber:
@@ -92,6 +103,7 @@ class S3Transcriber:
             partial(get_transcriber, settings.transcriber.options()),
             settings.s3,
             max_object_bytes=settings.limits.max_file_bytes,
+            max_duration_s=settings.limits.max_file_duration_s,
         )
 
     def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -156,22 +168,24 @@ class S3Transcriber:
                 metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
                 return Outcome(Status.DUPLICATE, source.key, output=done)
         try:
-            data = self._read(source)
-            if data is None:
+            transcript = self._transcribe(source)
+            if transcript is None:
                 return Outcome(
                     Status.IGNORED, source.key, detail="the object changed or was deleted since the event"
                 )
-            transcript = self.transcriber().transcribe(data)
         except AsrError as error:
             if not error.is_client_error:
                 raise
             self._write(bucket, error_key, error_document(error, source), source, stale=transcript_key)
+            self._delete_subtitles(bucket, source)
             logger.warning(
                 "rejected", extra={"code": error.code, "detail": error.detail, "output": error_key}
             )
             metrics.add_metric(name="RejectedObjects", unit=MetricUnit.Count, value=1)
             return Outcome(Status.REJECTED, source.key, output=error_key, detail=error.detail)
         self._write(bucket, transcript_key, transcript_document(transcript, source), source, stale=error_key)
+        if self.config.write_subtitles:
+            self._write_subtitles(bucket, transcript, source)
         logger.info("transcribed", extra={"output": transcript_key, "duration_s": transcript.duration_s})
         add_transcript_metrics(transcript)
         return Outcome(Status.TRANSCRIBED, source.key, output=transcript_key)
@@ -190,8 +204,16 @@ class S3Transcriber:
             and written_for.get(SOURCE_VERSION, "") == source.version_id
         )
 
-    def _read(self, source: SourceObject) -> bytes | None:
-        """The object's bytes, or None if it is gone or no longer the upload the event announced."""
+    def _transcribe(self, source: SourceObject) -> Transcript | None:
+        """Download the object to a temporary file and transcribe it; None if it is gone or changed."""
+        with tempfile.TemporaryDirectory(prefix="hindi-asr-") as directory:
+            path = Path(directory) / "audio"
+            if not self._download(source, path):
+                return None
+            return self.transcriber().transcribe_file(path, max_duration_s=self.max_duration_s)
+
+    def _download(self, source: SourceObject, path: Path) -> bool:
+        """Stream the object into ``path``; False if it is gone or is no longer the announced upload."""
         try:
             if source.version_id:
                 response = self.s3.get_object(
@@ -201,18 +223,37 @@ class S3Transcriber:
                 response = self.s3.get_object(Bucket=source.bucket, Key=source.key)
         except ClientError as exc:
             if _error_code(exc) in NOT_FOUND:
-                return None
+                return False
             raise
         body = response["Body"]
         with body:
             if source.etag and response.get("ETag", "").strip('"') != source.etag:
-                return None
+                return False
             size = response.get("ContentLength", 0)
             if size > self.max_object_bytes:
                 raise PayloadTooLargeError(
                     f"the object has {size} bytes; the limit is {self.max_object_bytes}"
                 )
-            return body.read()
+            with path.open("wb") as file:
+                shutil.copyfileobj(body, file, COPY_BUFFER_BYTES)
+        return True
+
+    def _write_subtitles(self, bucket: str, transcript: Transcript, source: SourceObject) -> None:
+        cues = build_cues(transcript.words)
+        for extension, text in (("srt", to_srt(cues)), ("vtt", to_vtt(cues))):
+            self.s3.put_object(
+                Bucket=bucket,
+                Key=self.config.subtitle_key(source.key, extension),
+                Body=text.encode(),
+                ContentType=f"{SUBTITLE_TYPES[extension]}; charset=utf-8",
+                Metadata={SOURCE_ETAG: source.etag, SOURCE_VERSION: source.version_id},
+            )
+
+    def _delete_subtitles(self, bucket: str, source: SourceObject) -> None:
+        """Subtitles of an earlier upload under the same key are outdated once this one fails."""
+        if self.config.write_subtitles:
+            for extension in SUBTITLE_TYPES:
+                self.s3.delete_object(Bucket=bucket, Key=self.config.subtitle_key(source.key, extension))
 
     def _write(
         self, bucket: str, key: str, document: dict[str, Any], source: SourceObject, *, stale: str

@@ -15,9 +15,9 @@ from tests.layers.hindi_asr.tiny_model import encode, speech
 DEADLINE_S = 30.0
 
 
-def test_an_upload_is_transcribed_without_aws(tiny_settings: Settings, tiny_transcriber: Transcriber) -> None:
+def test_an_upload_is_transcribed_without_aws(tiny_transcriber: Transcriber) -> None:
     data = encode(speech("नमस्ते आप कैसे हैं"))
-    with offline_stack(tiny_settings, lambda: tiny_transcriber) as (stack, jobs):
+    with offline_stack(Settings(), lambda: tiny_transcriber) as (stack, jobs):
         # GIVEN a job and its upload through the presigned URL
         ticket = jobs.create("hello.wav", "audio/wav", len(data))
         assert ticket.url.startswith(stack.endpoint)
@@ -34,9 +34,9 @@ def test_an_upload_is_transcribed_without_aws(tiny_settings: Settings, tiny_tran
         assert stack.s3.head_object(Bucket=stack.output_bucket, Key=key)["ContentLength"] > 0
 
 
-def test_a_bad_upload_fails_its_job(tiny_settings: Settings, tiny_transcriber: Transcriber) -> None:
+def test_a_bad_upload_fails_its_job(tiny_transcriber: Transcriber) -> None:
     data = b"this is not audio" * 10
-    with offline_stack(tiny_settings, lambda: tiny_transcriber) as (_, jobs):
+    with offline_stack(Settings(), lambda: tiny_transcriber) as (_, jobs):
         ticket = jobs.create("broken.wav", "audio/wav", len(data))
         assert httpx.put(ticket.url, content=data, headers=ticket.headers).status_code == 200
         deadline = time.monotonic() + DEADLINE_S

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 import pytest
+import srt
+import webvtt
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hindi_asr.errors import ModelUnavailableError
+from hindi_asr.options import TranscriberOptions
 from hindi_asr.settings import S3Settings
 from hindi_asr.transcribe import Transcriber
 from hindi_asr_lambda.s3_service import Outcome, RecordsFailedError, S3Transcriber, UnsupportedEventError
@@ -311,3 +316,42 @@ def test_an_event_from_an_unknown_source_is_a_deployment_error(
 ) -> None:
     with pytest.raises(UnsupportedEventError, match="expected S3 event notification records"):
         service.handle(event, lambda_context)
+
+
+def test_subtitles_are_written_beside_the_json_when_asked(
+    s3: S3Client, buckets: Buckets, tiny_transcriber: Transcriber, load_event: LoadEvent
+) -> None:
+    config = S3Settings(output_bucket=buckets.output, write_subtitles=True)
+    service = S3Transcriber(lambda: tiny_transcriber, config, max_object_bytes=10**7, boto3_client=s3)
+    good = put(s3, buckets.input, KEY, encode(speech(TEXT)))
+    process(service, s3_record(load_event, buckets.input, KEY, good["etag"], good["size"]))
+    srt_object = s3.get_object(Bucket=buckets.output, Key=f"transcripts/{KEY}.srt")
+    assert srt_object["ContentType"] == "application/x-subrip; charset=utf-8"
+    (cue,) = srt.parse(srt_object["Body"].read().decode())
+    assert (cue.index, cue.content) == (1, TEXT)
+    vtt_text = s3.get_object(Bucket=buckets.output, Key=f"transcripts/{KEY}.vtt")["Body"].read().decode()
+    assert [caption.text for caption in webvtt.from_buffer(io.StringIO(vtt_text)).captions] == [TEXT]
+    # WHEN a new upload under the same key cannot be transcribed, THEN its old subtitles go too
+    bad = put(s3, buckets.input, KEY, b"not audio" * 50)
+    process(service, s3_record(load_event, buckets.input, KEY, bad["etag"], bad["size"]))
+    assert keys(s3, buckets.output) == [f"errors/{KEY}.json"]
+
+
+def test_uploads_may_be_longer_than_http_requests(
+    s3: S3Client, buckets: Buckets, tiny_model_dir: Path, load_event: LoadEvent
+) -> None:
+    # GIVEN a transcriber whose own limit (the HTTP API's) is 10 s, and an S3 limit of 4 hours
+    transcriber = Transcriber.load(TranscriberOptions(model_dir=tiny_model_dir, max_duration_s=10.0))
+    config = S3Settings(output_bucket=buckets.output)
+    service = S3Transcriber(
+        lambda: transcriber, config, max_object_bytes=10**8, max_duration_s=14_400, boto3_client=s3
+    )
+    text = " ".join([TEXT] * 12)
+    data = encode(speech(text))
+    assert len(data) / 2 / 16_000 > 15  # 16-bit mono: well over the transcriber's own limit
+    uploaded = put(s3, buckets.input, KEY, data)
+    (outcome,) = process(
+        service, s3_record(load_event, buckets.input, KEY, uploaded["etag"], uploaded["size"])
+    )
+    assert outcome.status == "transcribed"
+    assert read_json(s3, buckets.output, f"transcripts/{KEY}.json")["hindi_asr"]["text"] == text

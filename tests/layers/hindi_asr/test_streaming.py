@@ -19,8 +19,7 @@ from hindi_asr.errors import (
     TruncatedAudioError,
     UndecodableAudioError,
 )
-from hindi_asr.model import AsrModel
-from hindi_asr.settings import Settings
+from hindi_asr.options import TranscriberOptions
 from hindi_asr.transcribe import Transcriber
 
 from .tiny_model import encode, speech
@@ -59,8 +58,7 @@ def test_no_blocks_is_one_empty_chunk() -> None:
 
 @pytest.fixture(scope="module")
 def chunked(tiny_model_dir: Path) -> Transcriber:
-    settings = Settings(model_dir=tiny_model_dir, chunk_s=5.0, overlap_s=1.25)
-    return Transcriber(AsrModel.load(tiny_model_dir, settings), settings)
+    return Transcriber.load(TranscriberOptions(model_dir=tiny_model_dir, chunk_s=5.0, overlap_s=1.25))
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from hindi_asr.api.app import create_app
-from hindi_asr.settings import Settings
+from hindi_asr.options import TranscriberOptions
+from hindi_asr.settings import LimitSettings, Settings
 from hindi_asr.transcribe import Transcriber, get_transcriber
 from infra.offline import offline_stack
 
@@ -64,7 +65,7 @@ def _local_only(route: Route) -> None:
 @pytest.fixture(scope="module")
 def demo() -> Transcriber:
     """The embedded demo model: real Hindi speech in, real Hindi text out."""
-    return get_transcriber(Settings())
+    return get_transcriber(TranscriberOptions())
 
 
 def shown_words(page: Page) -> list[str]:
@@ -117,7 +118,7 @@ def test_an_api_error_is_shown_as_its_problem(page: Page, demo: Transcriber, tmp
 
 
 def test_a_large_file_goes_through_s3_with_progress(page: Page, demo: Transcriber) -> None:
-    settings = Settings(max_request_bytes=SMALL_REQUEST_LIMIT)
+    settings = Settings(limits=LimitSettings(max_request_bytes=SMALL_REQUEST_LIMIT))
     expected = demo.transcribe(CLIP.read_bytes())
     with offline_stack(settings, lambda: demo) as (stack, jobs):
         app = create_app(settings, transcriber_provider=lambda: demo, upload_jobs_provider=lambda: jobs)

@@ -20,8 +20,8 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from hindi_asr.api.app import create_app
+from hindi_asr.api.schemas import TranscriptionResponse
 from hindi_asr.api.upload_jobs import UploadJobs, safe_name
-from hindi_asr.model import AsrModel
 from hindi_asr.settings import Settings
 from hindi_asr.transcribe import Transcriber, Transcript
 
@@ -82,7 +82,7 @@ def stack(moto_s3: S3Client, api_settings: Settings) -> Iterator[Stack]:
         max_bytes=MAX_UPLOAD_BYTES,
         expires_s=EXPIRES_S,
     )
-    transcriber = Transcriber(AsrModel.load(api_settings.model_dir, api_settings), api_settings)
+    transcriber = Transcriber.load(api_settings.transcriber.options())
     app = create_app(
         api_settings, transcriber_provider=lambda: transcriber, upload_jobs_provider=lambda: jobs
     )
@@ -110,7 +110,13 @@ def finish_job(stack: Stack, job_id: str, document: dict[str, Any], *, prefix: s
 
 
 def transcript_document(transcript: Transcript) -> dict[str, Any]:
-    return {"status": "COMPLETED", "hindi_asr": {**transcript.to_dict(), "source": {"key": "..."}}}
+    return {
+        "status": "COMPLETED",
+        "hindi_asr": {
+            **TranscriptionResponse.from_transcript(transcript).model_dump(mode="json"),
+            "source": {"key": "..."},
+        },
+    }
 
 
 def test_an_upload_is_presigned_for_its_own_key_type_and_size(stack: Stack) -> None:
@@ -172,7 +178,10 @@ def test_a_failed_job_answers_with_its_problem(stack: Stack) -> None:
     problem |= {"status": 415, "detail": "not a readable audio file", "code": "undecodable_audio"}
     finish_job(stack, job_id, {"status": "FAILED", "error": problem}, prefix="errors/")
     failed = stack.client.get(f"/transcripts/{job_id}")
-    assert failed.status_code == 415 and failed.headers["content-type"] == "application/problem+json"
+    assert (
+        failed.status_code == 415
+        and failed.headers["content-type"] == "application/problem+json; charset=utf-8"
+    )
     assert failed.json() == {**problem, "instance": f"/transcripts/{job_id}", "job_id": job_id}
 
 
