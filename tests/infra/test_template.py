@@ -18,7 +18,17 @@ HANDLERS = {
     "ApiFunction": "hindi_asr_lambda.api.handler",
     "TranscriberFunction": "hindi_asr_lambda.s3_transcriber.handler",
 }
-ROUTES = {"/transcribe": "post", "/health": "get", "/docs": "get", "/openapi.json": "get"}
+ROUTES = {
+    "/transcribe": "post",
+    "/uploads": "post",
+    "/transcripts/{job_id}": "get",
+    "/health": "get",
+    "/docs": "get",
+    "/docs/assets/{file}": "get",
+    "/openapi.json": "get",
+    "/": "get",
+}
+PROTECTED = {"/transcribe", "/uploads", "/transcripts/{job_id}"}  # by AuthMode; the page and docs stay open
 VCPU_MB = 1769  # Lambda allocates one vCPU per 1,769 MB
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # samtranslator's own
 
@@ -117,15 +127,15 @@ def test_rest_variant_lets_multipart_and_raw_audio_through(translate: Translate)
         ("REST", "IAM", "AWS_IAM"),
     ],
 )
-def test_auth_mode_protects_transcribe_only(
+def test_auth_mode_protects_transcription_and_jobs_only(
     translate: Translate, api_type: str, auth_mode: str, scheme: str | None
 ) -> None:
     jwt = {"JwtIssuer": "https://issuer.example.com", "JwtAudience": "client"} if auth_mode == "JWT" else {}
     paths = api_paths(translate(ApiType=api_type, AuthMode=auth_mode, **jwt), api_type)
-    security = paths["/transcribe"]["post"].get("security")
-    assert (security[0] if security else None) == ({scheme: []} if scheme else None)
-    for path in ("/health", "/docs", "/openapi.json"):
-        assert "security" not in paths[path]["get"], path
+    for path, method in ROUTES.items():
+        security = paths[path][method].get("security")
+        expected = {scheme: []} if scheme and path in PROTECTED else None
+        assert (security[0] if security else None) == expected, path
 
 
 def test_jwt_needs_an_issuer_and_the_http_api(template: Template) -> None:
@@ -219,7 +229,15 @@ def test_transcriber_environment_matches_what_the_handler_reads(template: Templa
     variables = template["Resources"]["TranscriberFunction"]["Properties"]["Environment"]["Variables"]
     # the template uses each S3 setting's first (HINDI_ASR_S3_) name
     first_names = {name: first_env_name(field) for name, field in S3Settings.model_fields.items()}
-    assert set(first_names.values()) == set(variables)
+    api_only = {first_names["input_bucket"], first_names["upload_expires_s"]}
+    assert set(first_names.values()) - api_only == set(variables)
+    assert variables[first_names["write_subtitles"]] == {"Ref": "WriteSubtitles"}
+    api = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert api[first_names["input_bucket"]] == {"Ref": "InputBucket"}
+    assert {name: api[first_names[name]] for name in ("input_prefix", "output_prefix", "error_prefix")} == {
+        name: variables[first_names[name]] for name in ("input_prefix", "output_prefix", "error_prefix")
+    }
+    assert api[first_names["output_bucket"]] == variables[first_names["output_bucket"]]
     for name in ("input_prefix", "output_prefix", "error_prefix"):
         parameter = name.title().replace("_", "")
         assert variables[first_names[name]] == {"Ref": parameter}
@@ -285,14 +303,27 @@ def test_wildcard_resources_only_for_xray(template: Template) -> None:
                 }
 
 
-def test_api_function_touches_no_data(template: Template) -> None:
-    actions = {a for s in role_statements(template, "ApiFunctionRole") for a in as_list(s["Action"])}
-    assert actions == {
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
+def test_api_function_presigns_uploads_and_reads_results_only(template: Template) -> None:
+    grants: dict[str, set[str]] = {}
+    for statement in role_statements(template, "ApiFunctionRole"):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            if action.startswith("s3:"):
+                grants.setdefault(action, set()).update(resource(r) for r in as_list(statement["Resource"]))
+        if "s3:ListBucket" in as_list(statement["Action"]):  # listing only under the job prefixes
+            prefixes = as_list(statement["Condition"]["StringLike"]["s3:prefix"])
+            assert {sub(p) for p in prefixes} <= {"${InputPrefix}*", "${OutputPrefix}*", "${ErrorPrefix}*"}
+    assert grants == {
+        "s3:PutObject": {"${InputBucket.Arn}/${InputPrefix}*"},  # what a presigned PUT may do
+        "s3:GetObject": {"${OutputBucket.Arn}/${OutputPrefix}*", "${OutputBucket.Arn}/${ErrorPrefix}*"},
+        "s3:ListBucket": {"${InputBucket.Arn}", "${OutputBucket.Arn}"},
     }
+
+
+def test_the_page_may_upload_to_the_input_bucket(template: Template) -> None:
+    (rule,) = template["Resources"]["InputBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["PUT"] and rule["AllowedOrigins"] == {"Ref": "UploadOrigins"}
+    assert rule["AllowedHeaders"] == ["content-type"]
 
 
 def test_roles_are_explicit(template: Template, translate: Translate) -> None:

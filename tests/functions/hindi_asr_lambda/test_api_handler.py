@@ -163,3 +163,38 @@ def test_logs_are_json_with_the_correlation_id_and_the_cold_start(
     first, second = (line for line in lines if "empty_audio" in line["message"])
     assert first["correlation_id"] == correlation_id and first["function_name"] == "hindi-asr-test"
     assert first["level"] == "INFO" and (first["cold_start"], second["cold_start"]) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "marker"),
+    [
+        ("/", "text/html; charset=utf-8", "data-direct-limit"),
+        ("/docs", "text/html; charset=utf-8", "/docs/assets/swagger-ui-bundle.js"),
+        ("/docs/assets/swagger-ui-bundle.js", "text/javascript; charset=utf-8", "SwaggerUIBundle"),
+    ],
+)
+def test_the_page_and_the_docs_assets_through_the_http_api(
+    invoke: Invoke, load_event: Callable[[str], dict[str, Any]], path: str, content_type: str, marker: str
+) -> None:
+    event = load_event("apigw-http-v2")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = "GET"
+    event.pop("body")
+    response = invoke(event)
+    raw = response["body"]
+    text = base64.b64decode(raw).decode() if response.get("isBase64Encoded") else raw
+    assert response["statusCode"] == 200 and header(response, "content-type") == content_type
+    assert marker in text
+
+
+def test_subtitles_through_the_http_api(invoke: Invoke, load_event: Callable[[str], dict[str, Any]]) -> None:
+    event = set_body(load_event("apigw-http-v2"), encode(speech(TEXT)), "audio/wav")
+    event["rawQueryString"], event["queryStringParameters"] = "format=srt", {"format": "srt"}
+    response = invoke(event)
+    assert (
+        response["statusCode"] == 200
+        and header(response, "content-type") == "application/x-subrip; charset=utf-8"
+    )
+    raw = response["body"]
+    text = base64.b64decode(raw).decode() if response.get("isBase64Encoded") else raw
+    assert text.startswith("1\n00:00:00,") and TEXT in text
