@@ -147,3 +147,41 @@ def test_the_docs_render_offline(page: Page, demo: Transcriber) -> None:
         expect(page.locator(".opblock-summary-path", has_text="/transcribe")).to_be_visible()
         expect(page.locator(".opblock-summary-path", has_text="/uploads")).to_be_visible()
         page.screenshot(path=SCREENSHOTS / "docs.png")
+
+
+def test_a_recording_from_the_microphone_is_encoded_to_wav_and_transcribed(demo: Transcriber) -> None:
+    # GIVEN Chromium's fake microphone playing the committed clip (in a loop)
+    assert CHROMIUM is not None
+    reference = (DATA / "hindi_clip.txt").read_text(encoding="utf-8").strip()
+    fake_microphone = [
+        "--no-sandbox",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={CLIP}",
+    ]
+    with (
+        sync_playwright() as playwright,
+        serve(create_app(Settings(), transcriber_provider=lambda: demo)) as url,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=fake_microphone)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.route("**/*", _local_only)
+            page.goto(url + "/")
+            posted: list[bytes] = []
+            page.on(
+                "request", lambda r: posted.append(r.post_data_buffer or b"") if r.method == "POST" else None
+            )
+            # WHEN about one pass of the clip is recorded
+            page.click("#record")
+            expect(page.locator("#status")).to_have_text("Recording…")
+            page.wait_for_timeout(4_000)
+            page.click("#record")
+            # THEN a WAV file went to the API and the speech came back as text
+            expect(page.locator("#status")).to_contain_text("s of audio")
+            assert posted and b"RIFF" in posted[0] and b"WAVEfmt " in posted[0]
+            shown = page.locator("#plain").inner_text()
+            assert jiwer.cer(reference, shown) <= 0.5, shown
+        finally:
+            browser.close()

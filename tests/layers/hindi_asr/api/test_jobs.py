@@ -22,7 +22,7 @@ from moto.server import ThreadedMotoServer
 from hindi_asr.api.app import create_app
 from hindi_asr.api.schemas import TranscriptionResponse
 from hindi_asr.api.upload_jobs import UploadJobs, safe_name
-from hindi_asr.settings import Settings
+from hindi_asr.settings import S3Settings, Settings
 from hindi_asr.transcribe import Transcriber, Transcript
 
 from ..tiny_model import encode, speech
@@ -234,3 +234,31 @@ def test_without_an_input_bucket_uploads_are_unavailable(api: httpx.Client) -> N
 )
 def test_names_are_made_safe_for_a_key(name: str, safe: str) -> None:
     assert safe_name(name) == safe
+
+
+def test_the_settings_name_the_upload_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the environment the template gives the API function (and offline credentials)
+    for name, value in {
+        "HINDI_ASR_S3_INPUT_BUCKET": "stack-input",
+        "HINDI_ASR_S3_OUTPUT_BUCKET": "stack-output",
+        "HINDI_ASR_S3_UPLOAD_EXPIRES_S": "300",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    provider = UploadJobs.provider(Settings())
+    assert provider is not None and UploadJobs.provider(Settings(s3=S3Settings())) is not None
+    # WHEN a job is made THEN its URL is signature version 4 for the input bucket, as configured
+    jobs = provider()
+    assert provider() is jobs and (jobs.input_bucket, jobs.output_bucket) == ("stack-input", "stack-output")
+    ticket = jobs.create("a.wav", "audio/wav", 1000)
+    query = parse_qs(urlsplit(ticket.url).query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and query["X-Amz-Expires"] == ["300"]
+    assert "content-length" in query["X-Amz-SignedHeaders"][0]
+
+
+def test_without_an_input_bucket_there_is_no_upload_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HINDI_ASR_S3_INPUT_BUCKET", raising=False)
+    monkeypatch.delenv("INPUT_BUCKET", raising=False)
+    assert UploadJobs.provider(Settings()) is None
