@@ -134,7 +134,7 @@ def test_auth_mode_protects_transcription_and_jobs_only(
     paths = api_paths(translate(ApiType=api_type, AuthMode=auth_mode, **jwt), api_type)
     for path, method in ROUTES.items():
         security = paths[path][method].get("security")
-        expected = {scheme: []} if scheme and path in PROTECTED else None
+        expected: dict[str, list[str]] | None = {scheme: []} if scheme and path in PROTECTED else None
         assert (security[0] if security else None) == expected, path
 
 
