@@ -146,7 +146,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "request body larger than the limit (Lambda's 6 MB payload by default)",
         415: "unsupported content type, or audio that cannot be decoded (unknown format, truncated file)",
         422: "empty audio, NaN/inf samples, too short or too long",
-        503: "the model is not available",
+        503: "the model is not available (large-file routes: no input bucket is configured)",
     }
     return {
         status: {

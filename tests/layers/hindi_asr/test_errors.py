@@ -19,6 +19,8 @@ EXPECTED = {
     errors.NonFiniteAudioError: (422, "non_finite_samples"),
     errors.AudioTooShortError: (422, "audio_too_short"),
     errors.AudioTooLongError: (422, "audio_too_long"),
+    errors.JobNotFoundError: (404, "job_not_found"),
+    errors.UploadsUnavailableError: (503, "uploads_unavailable"),
     errors.ModelUnavailableError: (503, "model_unavailable"),
     errors.InvalidModelError: (503, "invalid_model"),
 }

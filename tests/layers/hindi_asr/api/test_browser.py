@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jiwer
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_playwright
 
 from hindi_asr.api.app import create_app
 from hindi_asr.options import TranscriberOptions
@@ -37,12 +37,17 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:  # one driver per thread: every browser here comes from it
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
     assert CHROMIUM is not None
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -149,7 +154,9 @@ def test_the_docs_render_offline(page: Page, demo: Transcriber) -> None:
         page.screenshot(path=SCREENSHOTS / "docs.png")
 
 
-def test_a_recording_from_the_microphone_is_encoded_to_wav_and_transcribed(demo: Transcriber) -> None:
+def test_a_recording_from_the_microphone_is_encoded_to_wav_and_transcribed(
+    playwright: Playwright, demo: Transcriber
+) -> None:
     # GIVEN Chromium's fake microphone playing the committed clip (in a loop)
     assert CHROMIUM is not None
     reference = (DATA / "hindi_clip.txt").read_text(encoding="utf-8").strip()
@@ -159,10 +166,7 @@ def test_a_recording_from_the_microphone_is_encoded_to_wav_and_transcribed(demo:
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={CLIP}",
     ]
-    with (
-        sync_playwright() as playwright,
-        serve(create_app(Settings(), transcriber_provider=lambda: demo)) as url,
-    ):
+    with serve(create_app(Settings(), transcriber_provider=lambda: demo)) as url:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=fake_microphone)
         try:
             page = browser.new_page()
