@@ -20,6 +20,7 @@ from hindi_asr.settings import LimitSettings, Settings
 from hindi_asr.transcribe import Transcriber, get_transcriber
 from infra.offline import offline_stack
 
+from ..tiny_model import FRAME, encode, speech, word_start_s
 from .conftest import serve
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -29,6 +30,7 @@ SCREENSHOTS = REPO_ROOT / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 MAX_CER = 0.15
 TIMEOUT_MS = 60_000
+TINY_TEXT = "नमस्ते आप कैसे हैं"
 SMALL_REQUEST_LIMIT = 64 * 1024  # the committed clip (128 KB) is then a "large file"
 
 pytestmark = pytest.mark.skipif(
@@ -109,6 +111,25 @@ def test_a_clip_is_transcribed_in_the_page(page: Page, demo: Transcriber) -> Non
         page.set_viewport_size({"width": 375, "height": 812})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=SCREENSHOTS / "page-phone.png", full_page=True)
+
+
+def test_an_unclear_word_is_marked(page: Page, tiny_transcriber: Transcriber, tmp_path: Path) -> None:
+    # GIVEN the tiny model's speech with "आप" sung between two of its levels (confidence 0.56)
+    samples = speech(TINY_TEXT)
+    second = int(word_start_s(TINY_TEXT, 1) * 16_000)
+    samples[second : second + 3 * FRAME] *= 1.075
+    clip = tmp_path / "unclear.wav"
+    clip.write_bytes(encode(samples))
+    words = tiny_transcriber.transcribe(clip.read_bytes()).words
+    assert [w.word for w in words if w.confidence < 0.6] == ["आप"]
+    with serve(create_app(Settings(), transcriber_provider=lambda: tiny_transcriber)) as url:
+        page.goto(url + "/")
+        page.set_input_files("#file", clip)
+        # THEN that word alone is marked, and its confidence is written under it
+        expect(page.locator("#words .word.low b")).to_have_text(["आप"])
+        expect(page.locator("#words .word.low small")).to_have_text(f"{words[1].start:.2f} s · 56 %")
+        assert shown_words(page) == TINY_TEXT.split()
+        page.screenshot(path=SCREENSHOTS / "page-low-confidence.png")
 
 
 def test_an_api_error_is_shown_as_its_problem(page: Page, demo: Transcriber, tmp_path: Path) -> None:
