@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from hindi_asr.api.deps import UploadJobsDep
 from hindi_asr.api.formats import FormatQuery, OutputFormat, subtitle_openapi, subtitle_response
 from hindi_asr.api.schemas import (
     TRANSCRIPT_EXAMPLE,
@@ -17,9 +18,8 @@ from hindi_asr.api.schemas import (
     TranscriptionResponse,
     problem_responses,
 )
-from hindi_asr.api.upload_jobs import JobState, UploadJobs
+from hindi_asr.api.upload_jobs import JobState
 from hindi_asr.decoding import Word
-from hindi_asr.errors import UploadsUnavailableError
 
 router = APIRouter(tags=["large files"])
 RETRY_AFTER_S = 2
@@ -65,14 +65,6 @@ class JobResponse(BaseModel):
     result: TranscriptionResponse | None = None
 
 
-def upload_jobs(request: Request) -> UploadJobs:
-    provider = request.app.state.upload_jobs_provider
-    if provider is None:
-        raise UploadsUnavailableError("this deployment has no input bucket for large files")
-    jobs: UploadJobs = provider()
-    return jobs
-
-
 @router.post(
     "/uploads",
     response_model=UploadResponse,
@@ -84,8 +76,7 @@ def upload_jobs(request: Request) -> UploadJobs:
     ),
     responses=problem_responses(413, 415, 422, 503),
 )
-async def create_upload(request: Request, body: UploadRequest) -> dict[str, Any]:
-    jobs = upload_jobs(request)
+async def create_upload(body: UploadRequest, jobs: UploadJobsDep) -> dict[str, Any]:
     ticket = await run_in_threadpool(jobs.create, body.filename, body.content_type, body.size)
     return {
         "job_id": ticket.job_id,
@@ -108,8 +99,9 @@ async def create_upload(request: Request, body: UploadRequest) -> dict[str, Any]
         **problem_responses(404, 415, 422, 503),
     },
 )
-async def get_transcript(request: Request, job_id: str, format: FormatQuery = OutputFormat.JSON) -> Response:
-    jobs = upload_jobs(request)
+async def get_transcript(
+    request: Request, job_id: str, jobs: UploadJobsDep, format: FormatQuery = OutputFormat.JSON
+) -> Response:
     status = await run_in_threadpool(jobs.status, job_id)
     document = status.document or {}
     if status.state is JobState.PENDING:
