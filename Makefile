@@ -108,6 +108,17 @@ demo-model: train
 	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEFAULT_MODEL_DIR) --max-input-s 30
 	$(PY) -m asr_build.verify --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR)
 
+# The beam decoder's word trigram LM (asr_build.lm: the corpus's train-split text, ~4 MB ARPA, ~10 s), copied
+# into MODEL_DIR with a `decoder` section in its model.json.
+.PHONY: lm
+lm: $(VENV)/.dev
+	$(PY) -m asr_build.lm --out $(ART)/lm/lm.arpa --model-dir $(MODEL_DIR)
+
+# Greedy vs beam+LM (CER/WER), hotword recall, false alarms on synthesised sets (~5 min; after make lm): notes/decoder.md.
+.PHONY: decoder-eval
+decoder-eval: $(VENV)/.dev
+	$(PY) -m asr_build.decoder_eval --model-dir $(MODEL_DIR) --out $(ART)/decoder_eval
+
 # Infrastructure (infra/README.md): the Lambda image, SAM, and a private Docker engine where none runs.
 # MODEL_DIR picks the model baked into the image (/opt/model); default: the embedded one.
 .PHONY: lint-infra stage base-image docker-up docker-down sam-build deploy

@@ -10,6 +10,10 @@ partial batch response). Per record:
   settings ask for subtitles;
 - audio that cannot be transcribed (a 4xx of the HTTP API) gets ``<error prefix><key>.json`` and counts as
   handled, so a bad upload never causes retries;
+- decoding choices come from the settings (``HINDI_ASR_S3_HOTWORDS``, ``_DECODER``, ``_NUMBERS``) and
+  from the object's user metadata ``hotwords``, ``decoder``, ``numbers`` (the object's hotwords join
+  the setting's; its decoder and numbers win). S3 returns non-ASCII metadata RFC 2047-encoded
+  (``=?UTF-8?B?...?=``); percent-encoded UTF-8 is accepted too. A bad value is a 422 error document;
 - anything else (S3 unavailable, model missing) fails that record only: SQS retries the message, a direct
   invocation raises after the other records are done, and Lambda's retries then skip what was written.
 """
@@ -19,13 +23,14 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from email.header import decode_header
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,7 +44,7 @@ from botocore.exceptions import ClientError
 from hindi_asr.errors import AsrError, PayloadTooLargeError
 from hindi_asr.settings import S3Settings, Settings
 from hindi_asr.subtitles import SRT_MEDIA_TYPE, VTT_MEDIA_TYPE, build_cues, to_srt, to_vtt
-from hindi_asr.transcribe import Transcriber, Transcript, get_transcriber
+from hindi_asr.transcribe import DecodingOptions, Transcriber, Transcript, get_transcriber
 from hindi_asr_lambda.documents import SourceObject, error_document, transcript_document
 from hindi_asr_lambda.observability import add_transcript_metrics, logger, metrics, tracer
 
@@ -208,12 +213,25 @@ class S3Transcriber:
         """Download the object to a temporary file and transcribe it; None if it is gone or changed."""
         with tempfile.TemporaryDirectory(prefix="hindi-asr-") as directory:
             path = Path(directory) / "audio"
-            if not self._download(source, path):
+            metadata = self._download(source, path)
+            if metadata is None:
                 return None
-            return self.transcriber().transcribe_file(path, max_duration_s=self.max_duration_s)
+            transcriber = self.transcriber()
+            decoding = self._decoding(transcriber, metadata)
+            return transcriber.transcribe_file(path, decoding, max_duration_s=self.max_duration_s)
 
-    def _download(self, source: SourceObject, path: Path) -> bool:
-        """Stream the object into ``path``; False if it is gone or is no longer the announced upload."""
+    def _decoding(self, transcriber: Transcriber, metadata: Mapping[str, str]) -> DecodingOptions:
+        """The settings' choices with the object's user metadata; ``InvalidDecodingOptionsError`` if bad."""
+        hotwords = [self.config.hotwords, metadata_text(metadata.get("hotwords", ""))]
+        return transcriber.decoding_options(
+            decoder=metadata_text(metadata.get("decoder", "")) or self.config.decoder,
+            hotwords=",".join(part for part in hotwords if part),
+            numbers=metadata_text(metadata.get("numbers", "")) or self.config.numbers,
+        )
+
+    def _download(self, source: SourceObject, path: Path) -> dict[str, str] | None:
+        """Stream the object into ``path``; its user metadata, or None if it is gone or no longer the
+        announced upload."""
         try:
             if source.version_id:
                 response = self.s3.get_object(
@@ -223,12 +241,12 @@ class S3Transcriber:
                 response = self.s3.get_object(Bucket=source.bucket, Key=source.key)
         except ClientError as exc:
             if _error_code(exc) in NOT_FOUND:
-                return False
+                return None
             raise
         body = response["Body"]
         with body:
             if source.etag and response.get("ETag", "").strip('"') != source.etag:
-                return False
+                return None
             size = response.get("ContentLength", 0)
             if size > self.max_object_bytes:
                 raise PayloadTooLargeError(
@@ -236,7 +254,7 @@ class S3Transcriber:
                 )
             with path.open("wb") as file:
                 shutil.copyfileobj(body, file, COPY_BUFFER_BYTES)
-        return True
+        return dict(response.get("Metadata", {}))
 
     def _write_subtitles(self, bucket: str, transcript: Transcript, source: SourceObject) -> None:
         cues = build_cues(transcript.words)
@@ -277,6 +295,17 @@ def _source(record: S3EventRecord) -> SourceObject:
         etag=obj.etag.strip('"'),
         version_id=obj.version_id or "",
     )
+
+
+def metadata_text(value: str) -> str:
+    """A user metadata value as text: RFC 2047 (how S3 returns non-ASCII values) or percent-encoded."""
+    if value.startswith("=?"):
+        parts = decode_header(value)
+        return "".join(
+            part.decode(charset or "utf-8", errors="replace") if isinstance(part, bytes) else part
+            for part, charset in parts
+        )
+    return unquote(value)
 
 
 def _error_code(exc: ClientError) -> str:

@@ -1,7 +1,9 @@
-"""``hindi-asr transcribe FILE... [--model DIR] [--json]``: the pipeline from a shell.
+"""``hindi-asr transcribe FILE... [--model DIR] [--json] [--decoder greedy|beam] [--hotwords A,B]
+[--numbers words|digits]``: the pipeline from a shell.
 
 Prints one line of text per file (``--json``: one JSON object per line, the API's response shape).
-A file that cannot be transcribed is reported on stderr; the exit status is then 1.
+A file that cannot be transcribed is reported on stderr; the exit status is then 1. Bad decoding
+options are a usage error (exit status 2), like a missing model.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from hindi_asr.api.schemas import TranscriptionResponse
+from hindi_asr.decoding import DECODERS, NUMBER_STYLES, DecodingOptions
 from hindi_asr.errors import AsrError, PayloadTooLargeError
 from hindi_asr.settings import Settings
 from hindi_asr.transcribe import Transcriber
 
-EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL = 0, 1, 2  # 2 also for bad decoding options (like argparse)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,17 +30,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = settings.transcriber.options()
     try:
         transcriber = Transcriber.load(replace(options, model_dir=args.model) if args.model else options)
+        decoding = transcriber.decoding_options(
+            decoder=args.decoder, hotwords=args.hotwords, numbers=args.numbers
+        )
     except AsrError as exc:
         sys.stderr.write(f"hindi-asr: {exc.detail}\n")
         return EXIT_NO_MODEL
     max_bytes = settings.limits.max_file_bytes
-    failed = [path for path in args.files if not _transcribe_one(transcriber, path, max_bytes, args.json)]
+    failed = [
+        path for path in args.files if not _transcribe_one(transcriber, decoding, path, max_bytes, args.json)
+    ]
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _transcribe_one(transcriber: Transcriber, path: Path, max_bytes: int, as_json: bool) -> bool:
+def _transcribe_one(
+    transcriber: Transcriber, decoding: DecodingOptions, path: Path, max_bytes: int, as_json: bool
+) -> bool:
     try:
-        transcript = transcriber.transcribe(_read(path, max_bytes))
+        transcript = transcriber.transcribe(_read(path, max_bytes), decoding)
     except (AsrError, OSError) as exc:
         reason = exc.detail if isinstance(exc, AsrError) else exc.strerror or str(exc)
         sys.stderr.write(f"hindi-asr: {path}: {reason}\n")
@@ -66,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE")
     transcribe.add_argument("--model", type=Path, metavar="DIR", help="model directory")
     transcribe.add_argument("--json", action="store_true", help="one JSON object per file (the API's shape)")
+    transcribe.add_argument(
+        "--decoder", choices=DECODERS, help="greedy (default) or beam search with the model's language model"
+    )
+    transcribe.add_argument(
+        "--hotwords", metavar="A,B", help="comma-separated words or phrases to boost (beam)"
+    )
+    transcribe.add_argument("--numbers", choices=NUMBER_STYLES, help="words (default) or digits")
     return parser
 
 

@@ -1,5 +1,9 @@
 """Greedy CTC decoding: frames -> SentencePiece tokens -> words with timestamps and confidences.
 
+``DecodingOptions`` is what a request may choose: the decoder (greedy, the default and fastest, or
+``beam``: ``hindi_asr.beam`` with the model's language model), hotwords (beam only) and how numbers
+are written; ``hindi_asr.decoder`` runs the choice.
+
 Each output frame's best label is taken; runs of the same label collapse to one token and blanks drop
 out. A piece starting with ``▁`` begins a new word. A word starts at the first frame of its first token
 and ends after the last frame of its last token (CTC emits near the start of a sound, so ends are
@@ -11,13 +15,51 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hindi_asr.errors import InvalidDecodingOptionsError
+from hindi_asr.hotwords import parse_hotwords
+
 WORD_BOUNDARY = "▁"  # SentencePiece's word-start marker (U+2581)
+DecoderName = Literal["greedy", "beam"]
+NumbersStyle = Literal["words", "digits"]
+DECODERS: tuple[DecoderName, ...] = ("greedy", "beam")
+NUMBER_STYLES: tuple[NumbersStyle, ...] = ("words", "digits")
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    """Per-request decoding choices; ``parse`` validates raw values (query strings, JSON, settings)."""
+
+    decoder: DecoderName = "greedy"
+    hotwords: tuple[str, ...] = ()
+    numbers: NumbersStyle = "words"
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        decoder: str | None = None,
+        hotwords: str | Iterable[str] | None = None,
+        numbers: str | None = None,
+        vocabulary: Sequence[str] = (),
+    ) -> DecodingOptions:
+        """Hotwords without a decoder choose ``beam``; ``InvalidDecodingOptionsError`` on bad values."""
+        words = parse_hotwords(hotwords, vocabulary)
+        chosen = decoder or ("beam" if words else "greedy")
+        if chosen not in DECODERS:
+            raise InvalidDecodingOptionsError(f"decoder must be one of {list(DECODERS)}, not {chosen!r}")
+        if words and chosen != "beam":
+            raise InvalidDecodingOptionsError("hotwords need decoder=beam")
+        style = numbers or "words"
+        if style not in NUMBER_STYLES:
+            raise InvalidDecodingOptionsError(f"numbers must be one of {list(NUMBER_STYLES)}, not {style!r}")
+        return cls(chosen, words, style)
 
 
 @dataclass(frozen=True)

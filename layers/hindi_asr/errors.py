@@ -105,3 +105,11 @@ class ModelUnavailableError(AsrError):
 
 class InvalidModelError(ModelUnavailableError):
     code, title = "invalid_model", "Model directory is invalid"
+
+
+class InvalidDecodingOptionsError(AsrError):
+    status, code, title = 422, "invalid_decoding_options", "Invalid decoding options"
+
+
+class InvalidHotwordsError(InvalidDecodingOptionsError):
+    code, title = "invalid_hotwords", "Invalid hotwords"

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hindi_asr.decoding import DecodingOptions
+from hindi_asr.errors import AsrError
 from hindi_asr.options import GraphOptimization, TranscriberOptions
 
 LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
@@ -80,6 +82,19 @@ class S3Settings(BaseSettings):
         validation_alias=_s3_env("WRITE_SUBTITLES"),
         description=".srt and .vtt beside the JSON",
     )
+    hotwords: str = Field(
+        default="", validation_alias=_s3_env("HOTWORDS"), description="comma-separated, for every object"
+    )
+    decoder: str | None = Field(default=None, validation_alias=_s3_env("DECODER"), description="greedy|beam")
+    numbers: str | None = Field(default=None, validation_alias=_s3_env("NUMBERS"), description="words|digits")
+
+    @model_validator(mode="after")
+    def _valid_decoding(self) -> S3Settings:
+        try:
+            DecodingOptions.parse(decoder=self.decoder, hotwords=self.hotwords, numbers=self.numbers)
+        except AsrError as exc:  # a ValueError here is a ValidationError naming the setting
+            raise ValueError(exc.detail) from exc
+        return self
 
     @model_validator(mode="after")
     def _no_loop(self) -> S3Settings:

@@ -1,10 +1,19 @@
-"""The audio in a ``POST /transcribe`` request: multipart field ``file``, JSON ``audio_base64``, or raw."""
+"""A ``POST /transcribe`` request: audio as multipart field ``file``, JSON ``audio_base64``, or raw; and
+decoding choices as query parameters, JSON fields or multipart fields (``decoder``, ``hotwords``,
+``numbers``).
+
+Query and body combine: hotwords from both, ``decoder`` and ``numbers`` from the body where it names
+them. A string of hotwords is split at commas; a JSON list holds one word or phrase per item.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
@@ -13,6 +22,8 @@ from starlette.formparsers import MultiPartException
 
 from hindi_asr.errors import (
     InvalidBase64Error,
+    InvalidDecodingOptionsError,
+    InvalidHotwordsError,
     InvalidJsonError,
     InvalidRequestError,
     UnsupportedMediaTypeError,
@@ -22,17 +33,44 @@ FILE_FIELD = "file"
 JSON_FIELD = "audio_base64"
 RAW_TYPES = ("application/octet-stream",)
 DATA_URL_PREFIX = "data:"
+DECODER_FIELD, HOTWORDS_FIELD, NUMBERS_FIELD = "decoder", "hotwords", "numbers"
 
 
-async def read_audio(request: Request) -> bytes:
-    """The audio bytes of ``request``, whichever of the three forms it uses."""
+@dataclass(frozen=True)
+class TranscribeRequest:
+    """The audio and the decoding choices of one request (values still to be validated)."""
+
+    audio: bytes
+    decoder: str | None = None
+    hotwords: tuple[str, ...] = ()
+    numbers: str | None = None
+
+    def with_query(
+        self, *, decoder: str | None, hotwords: Sequence[str] | None, numbers: str | None
+    ) -> TranscribeRequest:
+        """Add the query parameters: hotwords join the body's, the body's decoder and numbers win."""
+        return replace(
+            self,
+            decoder=self.decoder or decoder,
+            hotwords=(*split_hotwords(hotwords or ()), *self.hotwords),
+            numbers=self.numbers or numbers,
+        )
+
+
+def split_hotwords(values: Sequence[str]) -> tuple[str, ...]:
+    """Comma-separated strings (query parameters, form fields) -> one word or phrase each."""
+    return tuple(part for value in values for part in value.split(","))
+
+
+async def read_request(request: Request) -> TranscribeRequest:
+    """The audio of ``request``, whichever of the three forms it uses, with the body's decoding fields."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type == "multipart/form-data":
         return await _from_multipart(request)
     if media_type == "application/json" or media_type.endswith("+json"):
-        return audio_from_json(await request.body())
+        return request_from_json(await request.body())
     if media_type.startswith("audio/") or media_type in RAW_TYPES:
-        return await request.body()
+        return TranscribeRequest(await request.body())
     shown = media_type or "no Content-Type"
     raise UnsupportedMediaTypeError(
         f"{shown} is not accepted: send multipart/form-data (field '{FILE_FIELD}'), "
@@ -40,13 +78,32 @@ async def read_audio(request: Request) -> bytes:
     )
 
 
-def audio_from_json(body: bytes) -> bytes:
-    """Decode ``{"audio_base64": "..."}``: standard or URL-safe alphabet, optionally a ``data:`` URL."""
+def request_from_json(body: bytes) -> TranscribeRequest:
+    """``{"audio_base64": "...", "hotwords": [...], "decoder": "beam", "numbers": "digits"}``."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidJsonError(f"the body is not valid JSON: {exc}") from exc
-    value = document.get(JSON_FIELD) if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        raise InvalidJsonError(f'expected a JSON object {{"{JSON_FIELD}": "<base64 audio>"}}')
+    hotwords = document.get(HOTWORDS_FIELD)
+    if isinstance(hotwords, str):
+        hotwords = hotwords.split(",")
+    if hotwords is not None and not (
+        isinstance(hotwords, list) and all(isinstance(item, str) for item in hotwords)
+    ):
+        raise InvalidHotwordsError(f"'{HOTWORDS_FIELD}' must be a list of strings")
+    return TranscribeRequest(
+        audio_from_json(document),
+        decoder=_optional_string(document, DECODER_FIELD),
+        hotwords=tuple(hotwords or ()),
+        numbers=_optional_string(document, NUMBERS_FIELD),
+    )
+
+
+def audio_from_json(document: dict[str, Any]) -> bytes:
+    """Decode ``"audio_base64"``: standard or URL-safe alphabet, optionally a ``data:`` URL."""
+    value = document.get(JSON_FIELD)
     if not isinstance(value, str):
         raise InvalidJsonError(f'expected a JSON object {{"{JSON_FIELD}": "<base64 audio>"}}')
     if value.startswith(DATA_URL_PREFIX) and "," in value:
@@ -60,7 +117,18 @@ def audio_from_json(body: bytes) -> bytes:
         raise InvalidBase64Error(f"{JSON_FIELD} is not valid base64: {exc}") from exc
 
 
-async def _from_multipart(request: Request) -> bytes:
+def _optional_string(document: dict[str, Any], name: str) -> str | None:
+    value = document.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidDecodingOptionsError(f"'{name}' must be a string")
+    return value
+
+
+def _last(values: list[str] | None) -> str | None:
+    return values[-1] if values else None
+
+
+async def _from_multipart(request: Request) -> TranscribeRequest:
     try:
         form = await request.form(max_files=1, max_fields=16)
     except (MultiPartException, StarletteHTTPException) as exc:
@@ -70,6 +138,12 @@ async def _from_multipart(request: Request) -> bytes:
         upload = form.get(FILE_FIELD)
         if not isinstance(upload, UploadFile):
             raise InvalidRequestError(f"the multipart body has no file field '{FILE_FIELD}'")
-        return await upload.read()
+        fields = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+        return TranscribeRequest(
+            await upload.read(),
+            decoder=_last(fields.get(DECODER_FIELD)),
+            hotwords=split_hotwords(fields.get(HOTWORDS_FIELD, [])),
+            numbers=_last(fields.get(NUMBERS_FIELD)),
+        )
     finally:
         await form.close()

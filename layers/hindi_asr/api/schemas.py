@@ -32,6 +32,15 @@ TRANSCRIPT_EXAMPLE: dict[str, Any] = {
         {"word": "हैं", "start": 3.36, "end": 3.52, "confidence": 0.9902},
     ],
     "model": {"name": "hi_demo_conformer_ctc_small", "variant": "fp32"},
+    "decoder": {
+        "name": "greedy",
+        "numbers": "words",
+        "lm": None,
+        "alpha": None,
+        "beta": None,
+        "beam_size": None,
+        "hotwords": [],
+    },
     "timings_ms": {"decode_audio": 1.9, "inference": 61.4, "ctc_decode": 0.8, "total": 64.3},
 }
 
@@ -58,6 +67,16 @@ class ModelOut(BaseModel):
     variant: str
 
 
+class DecoderOut(BaseModel):
+    name: Literal["greedy", "beam"] = Field(description="the decoder used")
+    numbers: Literal["words", "digits"] = Field(description="how numbers are written")
+    lm: str | None = Field(default=None, description="beam: the word language model's file (null: none)")
+    alpha: float | None = Field(default=None, description="beam: language model weight")
+    beta: float | None = Field(default=None, description="beam: word insertion bonus")
+    beam_size: int | None = Field(default=None, description="beam: hypotheses kept per frame")
+    hotwords: list[str] = Field(default_factory=list, description="beam: the boosted words, normalised")
+
+
 class TranscriptionResponse(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [TRANSCRIPT_EXAMPLE]}, protected_namespaces=())
 
@@ -66,6 +85,7 @@ class TranscriptionResponse(BaseModel):
     duration_s: float = Field(description="length of the decoded audio")
     words: list[WordOut]
     model: ModelOut
+    decoder: DecoderOut
     timings_ms: dict[str, float] = Field(description="decode_audio, inference, ctc_decode, total")
 
     @classmethod
@@ -80,6 +100,7 @@ class TranscriptionResponse(BaseModel):
                 for w in transcript.words
             ],
             model=ModelOut(name=transcript.model_name, variant=transcript.model_variant),
+            decoder=DecoderOut(**transcript.decoder),
             timings_ms={stage: round(ms, 1) for stage, ms in transcript.timings_ms.items()},
         )
 
@@ -145,7 +166,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "no such job, or its file has not been uploaded yet",
         413: "request body larger than the limit (Lambda's 6 MB payload by default)",
         415: "unsupported content type, or audio that cannot be decoded (unknown format, truncated file)",
-        422: "empty audio, NaN/inf samples, too short or too long",
+        422: "empty audio, NaN/inf samples, too short or too long; invalid decoder, numbers or hotwords",
         503: "the model is not available (large-file routes: no input bucket is configured)",
     }
     return {
@@ -163,13 +184,27 @@ def transcribe_request_body() -> dict[str, Any]:
     binary = {"type": "string", "format": "binary"}
     content: dict[str, Any] = {
         "multipart/form-data": {
-            "schema": {"type": "object", "required": ["file"], "properties": {"file": binary}},
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": binary,
+                    "hotwords": {"type": "string", "description": "comma-separated; may repeat"},
+                    "decoder": {"type": "string", "enum": ["greedy", "beam"]},
+                    "numbers": {"type": "string", "enum": ["words", "digits"]},
+                },
+            },
         },
         "application/json": {
             "schema": {
                 "type": "object",
                 "required": ["audio_base64"],
-                "properties": {"audio_base64": {"type": "string", "description": "the audio file, base64"}},
+                "properties": {
+                    "audio_base64": {"type": "string", "description": "the audio file, base64"},
+                    "hotwords": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
+                    "decoder": {"type": "string", "enum": ["greedy", "beam"]},
+                    "numbers": {"type": "string", "enum": ["words", "digits"]},
+                },
             },
             "example": {"audio_base64": example_wav_base64()},
         },

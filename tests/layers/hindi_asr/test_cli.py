@@ -1,4 +1,4 @@
-"""``hindi-asr transcribe FILE... [--model DIR] [--json]``."""
+"""``hindi-asr transcribe FILE... [--model DIR] [--json] [--decoder] [--hotwords] [--numbers]``."""
 
 from __future__ import annotations
 
@@ -67,3 +67,27 @@ def test_the_console_script(clips: list[Path], tiny_model_dir: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout == "कैसे हैं\n"
+
+
+def test_decoder_hotwords_and_numbers_on_the_committed_clip(
+    lm_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = Path(__file__).parents[2] / "data" / "hindi_clip.wav"
+    reference = clip.with_suffix(".txt").read_text(encoding="utf-8").strip()
+    argv = ["transcribe", str(clip), "--model", str(lm_model_dir), "--json", "--decoder", "beam"]
+    assert main([*argv, "--hotwords", "टहलने,दरभंगा", "--numbers", "digits"]) == EXIT_OK
+    body = json.loads(capsys.readouterr().out)
+    assert body["text"] == reference
+    assert body["decoder"]["name"] == "beam" and body["decoder"]["hotwords"] == ["टहलने", "दरभंगा"]
+    assert body["decoder"]["numbers"] == "digits" and body["decoder"]["lm"] == "lm.arpa"
+
+
+def test_bad_decoding_options_are_exit_status_2(
+    clips: list[Path], tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["transcribe", str(clips[0]), "--model", str(tiny_model_dir)]
+    assert main([*argv, "--hotwords", "Delhi"]) == EXIT_NO_MODEL
+    assert "must be Devanagari" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main([*argv, "--decoder", "viterbi"])
+    assert usage.value.code == 2 and "invalid choice" in capsys.readouterr().err

@@ -21,6 +21,8 @@ EXPECTED = {
     errors.AudioTooLongError: (422, "audio_too_long"),
     errors.JobNotFoundError: (404, "job_not_found"),
     errors.UploadsUnavailableError: (503, "uploads_unavailable"),
+    errors.InvalidDecodingOptionsError: (422, "invalid_decoding_options"),
+    errors.InvalidHotwordsError: (422, "invalid_hotwords"),
     errors.ModelUnavailableError: (503, "model_unavailable"),
     errors.InvalidModelError: (503, "invalid_model"),
 }

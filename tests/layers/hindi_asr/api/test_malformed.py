@@ -17,7 +17,7 @@ import soundfile as sf
 from hindi_asr import __version__
 from hindi_asr.errors import ModelUnavailableError
 from hindi_asr.settings import LAMBDA_PAYLOAD_BYTES, Settings
-from hindi_asr.transcribe import Transcriber
+from hindi_asr.transcribe import GREEDY, DecodingOptions, Transcriber
 
 from ..tiny_model import encode, speech
 from .conftest import served_app
@@ -157,7 +157,7 @@ class BrokenTranscriber(Transcriber):
     def __init__(self) -> None:
         pass
 
-    def transcribe(self, data: bytes) -> Any:
+    def transcribe(self, data: bytes, options: DecodingOptions = GREEDY) -> Any:
         raise RuntimeError("a bug")
 
 

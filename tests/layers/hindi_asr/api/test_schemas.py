@@ -26,5 +26,14 @@ def test_a_transcript_in_the_api_shape() -> None:
             {"word": "आप", "start": 0.96, "end": 1.08, "confidence": 0.5},
         ],
         "model": {"name": "m", "variant": "int8"},
+        "decoder": {
+            "name": "greedy",
+            "numbers": "words",
+            "lm": None,
+            "alpha": None,
+            "beta": None,
+            "beam_size": None,
+            "hotwords": [],
+        },
         "timings_ms": {"decode_audio": 1.0, "total": 12.3},
     }
