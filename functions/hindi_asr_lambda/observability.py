@@ -14,8 +14,8 @@ from hindi_asr.transcribe import Transcript
 CORE_LOGGER = "hindi_asr"
 # API Gateway (REST v1 and HTTP v2) events carry a request id; ALB events only the trace header.
 API_CORRELATION_PATH = 'requestContext.requestId || headers."x-amzn-trace-id"'
-# S3 notifications carry S3's request id; SQS messages their message id.
-S3_CORRELATION_PATH = 'Records[0].responseElements."x-amz-request-id" || Records[0].messageId'
+# S3 notifications carry S3's request id; SQS messages their message id; Batch Operations an invocation id.
+S3_CORRELATION_PATH = 'Records[0].responseElements."x-amz-request-id" || Records[0].messageId || invocationId'
 
 logger = Logger()
 metrics = Metrics()

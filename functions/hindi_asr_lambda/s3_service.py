@@ -62,9 +62,9 @@ COPY_BUFFER_BYTES = 1 << 20
 
 class Status(StrEnum):
     TRANSCRIBED = "transcribed"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-    IGNORED = "ignored"
+    DUPLICATE = "duplicate"  # a result for the same ETag and version was already written
+    REJECTED = "rejected"  # the audio cannot be transcribed: its error record was written
+    IGNORED = "ignored"  # not ours to transcribe, or changed or deleted since it was announced
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class Outcome:
     key: str
     output: str = ""
     detail: str = ""
+    code: str = ""  # the problem code of a rejected object
 
 
 class UnsupportedEventError(ValueError):
@@ -165,6 +166,18 @@ class S3Transcriber:
         ):
             logger.info("ignored", extra={"event_name": record.event_name})
             return Outcome(Status.IGNORED, source.key, detail="not a new object under the input prefix")
+        return self.transcribe(source)
+
+    def describe(self, bucket: str, key: str, version_id: str | None = None) -> SourceObject:
+        """The object as it is now (HEAD): S3 Batch Operations tasks name a key but carry no ETag."""
+        if version_id:
+            head = self.s3.head_object(Bucket=bucket, Key=key, VersionId=version_id)
+        else:
+            head = self.s3.head_object(Bucket=bucket, Key=key)
+        return SourceObject(bucket, key, etag=head["ETag"].strip('"'), version_id=head.get("VersionId") or "")
+
+    def transcribe(self, source: SourceObject) -> Outcome:
+        """Transcribe one object once per ETag and version; write its transcript or its error record."""
         bucket = self.config.output_bucket_for(source.bucket)
         transcript_key, error_key = self.config.transcript_key(source.key), self.config.error_key(source.key)
         for done in (transcript_key, error_key):
@@ -187,7 +200,9 @@ class S3Transcriber:
                 "rejected", extra={"code": error.code, "detail": error.detail, "output": error_key}
             )
             metrics.add_metric(name="RejectedObjects", unit=MetricUnit.Count, value=1)
-            return Outcome(Status.REJECTED, source.key, output=error_key, detail=error.detail)
+            return Outcome(
+                Status.REJECTED, source.key, output=error_key, detail=error.detail, code=error.code
+            )
         self._write(bucket, transcript_key, transcript_document(transcript, source), source, stale=error_key)
         if self.config.write_subtitles:
             self._write_subtitles(bucket, transcript, source)

@@ -93,7 +93,9 @@ def test_an_upload_is_transcribed_in_amazon_transcribes_shape(
     result = service.handle(event, lambda_context)
     # THEN the transcript is in the output bucket, under the output prefix
     output = f"transcripts/{KEY}.json"
-    assert result == {"results": [{"status": "transcribed", "key": KEY, "output": output, "detail": ""}]}
+    assert result == {
+        "results": [{"status": "transcribed", "key": KEY, "output": output, "detail": "", "code": ""}]
+    }
     document = read_json(s3, buckets.output, output)
     assert document["status"] == "COMPLETED" and document["jobName"] == KEY
     assert document["results"]["transcripts"] == [{"transcript": TEXT}]

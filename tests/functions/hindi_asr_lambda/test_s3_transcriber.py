@@ -58,6 +58,7 @@ def test_the_handler_configured_by_the_environment_alone(
         "key": key,
         "output": f"text/{key}.json",
         "detail": "",
+        "code": "",
     }
     document = read_json(s3, buckets.output, f"text/{key}.json")
     assert document["results"]["transcripts"][0]["transcript"] == "नमस्ते आप"
