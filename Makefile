@@ -140,7 +140,7 @@ lint-infra: $(VENV)/.dev
 	$(LINT_AWS_ENV) $(SAM) validate --lint
 	for script in infra/*.sh; do bash -n "$$script"; done
 	if command -v shellcheck >/dev/null; then shellcheck infra/*.sh infra/lambda-base/lambda-entrypoint.sh infra/lambda-base/bootstrap; fi
-	$(VENV)/bin/mypy infra/smoke_test.py infra/image_deps.py
+	$(VENV)/bin/mypy infra/smoke_test.py infra/image_deps.py infra/bulk.py infra/scale_model.py
 
 docker-up:
 	infra/dockerd.sh start
@@ -167,3 +167,21 @@ sam-local: sam-build
 
 deploy: sam-build
 	$(SAM) deploy --guided
+
+# Bulk transcription of existing objects (S3 Batch Operations -> the transcriber; infra/bulk.py):
+#   make bulk-start PREFIX=archive/2024/ [BUCKET=...] [MANIFEST=list.csv|s3://.../manifest.json] [STACK=...]
+#   make bulk-status JOB=<job id> [STACK=...]
+# The scale model behind the README's numbers: make scale-model [SCALE_ARGS="--window-h 1"]
+.PHONY: bulk-start bulk-status scale-model
+STACK ?= hindi-asr-dev
+bulk-start: $(SAM)  # boto3 comes with the SAM CLI, as for the deploy jobs
+	@test -n "$(PREFIX)" || { echo "usage: make bulk-start PREFIX=archive/ [BUCKET=...] [MANIFEST=...]" >&2; exit 2; }
+	$(PY) infra/bulk.py start --stack $(STACK) --prefix "$(PREFIX)" $(if $(BUCKET),--bucket "$(BUCKET)") \
+		$(if $(MANIFEST),--manifest "$(MANIFEST)")
+
+bulk-status: $(SAM)
+	@test -n "$(JOB)" || { echo "usage: make bulk-status JOB=<job id>" >&2; exit 2; }
+	$(PY) infra/bulk.py status --stack $(STACK) --job "$(JOB)"
+
+scale-model:
+	$(PYTHON) infra/scale_model.py $(SCALE_ARGS)

@@ -12,6 +12,7 @@ from pydantic.fields import FieldInfo
 from samcli.lib.providers.sam_base_provider import SamBaseProvider  # type: ignore[import-untyped]
 
 from hindi_asr.settings import S3Settings, TranscriberSettings, overlaps
+from infra.bulk import Stack
 from tests.infra.conftest import REPO_ROOT, Template, Translate
 
 HANDLERS = {
@@ -49,7 +50,8 @@ def as_list(value: Any) -> list[Any]:
 def sub(value: Any) -> str:
     """The string of a ``Fn::Sub`` (policy resources and bucket names are written that way)."""
     assert isinstance(value, dict) and "Fn::Sub" in value, value
-    return cast(str, value["Fn::Sub"])
+    text = value["Fn::Sub"]
+    return cast(str, text[0] if isinstance(text, list) else text)  # [string, variables] form
 
 
 def resource(value: Any) -> str:
@@ -283,9 +285,11 @@ def test_transcriber_reads_the_input_prefix_and_writes_the_output_prefixes_only(
                 )
     arn = "arn:${AWS::Partition}:s3:::"
     output_prefixes = {"${OutputBucket.Arn}/${OutputPrefix}*", "${OutputBucket.Arn}/${ErrorPrefix}*"}
+    bulk_source = f"{arn}${{Bucket}}/${{BulkSourcePrefix}}*"  # Bucket: BulkSourceBucket or the input bucket
     assert s3_grants == {
         # the input bucket by its computed name: a reference would close a dependency cycle
-        "s3:GetObject": {f"{arn}{input_bucket}/${{InputPrefix}}*", *output_prefixes},
+        "s3:GetObject": {f"{arn}{input_bucket}/${{InputPrefix}}*", bulk_source, *output_prefixes},
+        "s3:GetObjectVersion": {bulk_source},
         "s3:PutObject": output_prefixes,
         "s3:DeleteObject": output_prefixes,
         # a result not yet written must answer 404 to the duplicate check, not 403
@@ -294,7 +298,7 @@ def test_transcriber_reads_the_input_prefix_and_writes_the_output_prefixes_only(
 
 
 def test_wildcard_resources_only_for_xray(template: Template) -> None:
-    for role in ("ApiFunctionRole", "TranscriberFunctionRole"):
+    for role in ("ApiFunctionRole", "TranscriberFunctionRole", "BulkJobRole"):
         for statement in role_statements(template, role):
             if statement["Resource"] == "*":
                 assert set(as_list(statement["Action"])) == {
@@ -331,7 +335,88 @@ def test_roles_are_explicit(template: Template, translate: Translate) -> None:
         assert template["Resources"][name]["Properties"]["Role"] == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
         assert "ManagedPolicyArns" not in template["Resources"][f"{name}Role"]["Properties"]
     # SAM generated no role of its own (it would carry AWSLambdaBasicExecutionRole)
-    assert set(resources_of_type(translate(), "AWS::IAM::Role")) == {f"{name}Role" for name in HANDLERS}
+    roles = set(resources_of_type(translate(), "AWS::IAM::Role"))
+    assert roles == {f"{name}Role" for name in HANDLERS} | {"BulkJobRole"}
+
+
+# ---------------------------------------------------------------- bulk jobs (S3 Batch Operations)
+
+
+def resolved(template: Template, **parameters: str) -> Template:
+    """The template with parameters, conditions and computed names resolved, as `sam local` does."""
+    return cast(Template, SamBaseProvider.get_resolved_template_dict(copy.deepcopy(template), parameters))
+
+
+def test_only_batch_operations_may_assume_the_bulk_job_role(template: Template) -> None:
+    properties = template["Resources"]["BulkJobRole"]["Properties"]
+    (trust,) = properties["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {
+        "Effect": "Allow",
+        "Principal": {"Service": "batchoperations.s3.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    assert "ManagedPolicyArns" not in properties
+
+
+def test_bulk_jobs_read_manifests_invoke_the_transcriber_and_write_reports_only(template: Template) -> None:
+    grants: dict[str, list[Any]] = {}
+    for statement in role_statements(template, "BulkJobRole"):
+        assert statement["Effect"] == "Allow" and "Condition" not in statement
+        for action in as_list(statement["Action"]):
+            grants.setdefault(action, []).extend(as_list(statement["Resource"]))
+    output_bucket = {"Fn::GetAtt": ["OutputBucket", "Arn"]}
+    assert grants == {
+        "lambda:InvokeFunction": [{"Fn::GetAtt": ["TranscriberFunction", "Arn"]}],
+        "s3:GetObject": [{"Fn::Sub": "${OutputBucket.Arn}/${BulkPrefix}manifests/*"}],
+        "s3:GetObjectVersion": [{"Fn::Sub": "${OutputBucket.Arn}/${BulkPrefix}manifests/*"}],
+        "s3:PutObject": [{"Fn::Sub": "${OutputBucket.Arn}/${BulkPrefix}reports/*"}],
+        "s3:GetBucketLocation": [output_bucket],
+    }
+    # the job never reads the audio (the function does), so nothing names the input or source bucket
+    assert "input" not in str(grants) and "BulkSource" not in str(grants)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "readable", "announced"),
+    [  # default: the whole input bucket (resolved offline, its Ref reads as its logical id)
+        ({}, "local-input-123456789012-us-east-1/", "s3://InputBucket/"),
+        ({"BulkSourceBucket": "call-archive", "BulkSourcePrefix": "2024/"}, "call-archive/2024/", None),
+    ],
+)
+def test_the_transcriber_reads_the_bulk_source_only(
+    template: Template, parameters: dict[str, str], readable: str, announced: str | None
+) -> None:
+    document = resolved(template, **parameters)
+    (statement,) = [
+        s
+        for policy in document["Resources"]["TranscriberFunctionRole"]["Properties"]["Policies"]
+        for s in policy["PolicyDocument"]["Statement"]
+        if s["Sid"] == "ReadBulkSource"
+    ]
+    assert statement["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert statement["Resource"] == f"arn:aws:s3:::{readable}*"
+    # and the CLI is told the same scope through the stack outputs
+    assert document["Outputs"]["BulkSource"]["Value"] == (announced or f"s3://{readable}")
+
+
+def test_bulk_outputs_are_what_the_cli_reads(template: Template) -> None:
+    document = resolved(template, BulkPrefix="batch/")
+    outputs = {name: str(output["Value"]) for name, output in document["Outputs"].items()}
+    stack = Stack.from_outputs(outputs)
+    assert (stack.manifest_prefix, stack.report_prefix) == ("batch/manifests/", "batch/reports/")
+    assert template["Outputs"]["BulkJobRoleArn"]["Value"] == {"Fn::GetAtt": ["BulkJobRole", "Arn"]}
+    assert template["Outputs"]["TranscriberFunctionArn"]["Value"] == {
+        "Fn::GetAtt": ["TranscriberFunction", "Arn"]
+    }
+
+
+def test_bulk_files_stay_apart_from_results(template: Template) -> None:
+    (assertion,) = template["Rules"]["BulkPrefixApartFromResults"]["Assertions"]
+    compared = {str(condition) for condition in assertion["Assert"]["Fn::And"]}
+    assert compared == {
+        str({"Fn::Not": [{"Fn::Equals": [{"Ref": "BulkPrefix"}, {"Ref": prefix}]}]})
+        for prefix in ("OutputPrefix", "ErrorPrefix")
+    }
 
 
 # ---------------------------------------------------------------- buckets, logs, alarms, outputs
