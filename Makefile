@@ -124,6 +124,10 @@ decoder-eval: $(VENV)/.dev
 .PHONY: lint-infra stage base-image docker-up docker-down sam-build deploy
 MODEL_DIR ?= $(DEFAULT_MODEL_DIR)
 LAMBDA_PYTHON ?= 3.13
+# x86_64 or arm64: the wheels staged, the base image and the image's platform (and the template's
+# Architecture for sam-build). An arm64 build on an x86 host needs `infra/binfmt-arm64.sh register`.
+LAMBDA_ARCH ?= x86_64
+DOCKER_PLATFORM := linux/$(if $(filter arm64,$(LAMBDA_ARCH)),arm64,amd64)
 IMAGE ?= hindi-asr:latest
 # Offline template checks want a region and some credentials; never real ones.
 LINT_AWS_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=lint AWS_SECRET_ACCESS_KEY=lint AWS_SESSION_TOKEN=
@@ -149,17 +153,18 @@ docker-down:
 	infra/dockerd.sh stop
 
 base-image:
-	$(WITH_DOCKER) LAMBDA_PYTHON=$(LAMBDA_PYTHON) infra/lambda-base-image.sh
+	$(WITH_DOCKER) LAMBDA_PYTHON=$(LAMBDA_PYTHON) LAMBDA_ARCH=$(LAMBDA_ARCH) infra/lambda-base-image.sh
 
 stage: $(VENV)/.runtime
-	LAMBDA_PYTHON=$(LAMBDA_PYTHON) infra/stage-image.sh $(MODEL_DIR)
+	LAMBDA_PYTHON=$(LAMBDA_PYTHON) LAMBDA_ARCH=$(LAMBDA_ARCH) infra/stage-image.sh $(MODEL_DIR)
 
 image: stage base-image
-	$(WITH_DOCKER) docker build -f functions/Dockerfile --build-arg PYTHON_VERSION=$(LAMBDA_PYTHON) -t $(IMAGE) .
+	$(WITH_DOCKER) docker build --platform $(DOCKER_PLATFORM) -f functions/Dockerfile \
+		--build-arg PYTHON_VERSION=$(LAMBDA_PYTHON) -t $(IMAGE) .
 	@$(WITH_DOCKER) infra/image-size.sh $(IMAGE) public.ecr.aws/lambda/python:$(LAMBDA_PYTHON)
 
 sam-build: $(SAM) stage base-image
-	$(WITH_DOCKER) $(SAM) build
+	$(WITH_DOCKER) $(SAM) build --parameter-overrides Architecture=$(LAMBDA_ARCH)
 
 # The API on http://127.0.0.1:3000 (samconfig.toml: REST variant, the one sam local passes uploads to).
 sam-local: sam-build

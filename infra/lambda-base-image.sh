@@ -13,10 +13,22 @@
 #
 # --standin skips the pull. The debootstrap rootfs is cached as a tarball under
 # $HINDI_ASR_CACHE_DIR (default artifacts/lambda-base), so a rebuild takes seconds.
+#
+# LAMBDA_ARCH (x86_64 | arm64, default x86_64) picks the platform. The tag holds one platform at a time
+# in a classic image store: asking for the other one pulls or rebuilds (from the cached rootfs) and retags.
+# An arm64 stand-in on an x86 host needs qemu user-mode emulation registered with binfmt_misc
+# (infra/binfmt-arm64.sh register), for debootstrap's second stage and for running the image.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 py_version=${LAMBDA_PYTHON:-3.13}
+export LAMBDA_ARCH=${LAMBDA_ARCH:-x86_64}
+case "$LAMBDA_ARCH" in
+    x86_64) platform_arch=amd64 ;;  # Docker's and Debian's name for it
+    arm64) platform_arch=arm64 ;;
+    *) echo "LAMBDA_ARCH must be x86_64 or arm64" >&2; exit 2 ;;
+esac
+platform="linux/$platform_arch"
 image="public.ecr.aws/lambda/python:$py_version"
 cache_dir=${HINDI_ASR_CACHE_DIR:-"$repo_root/artifacts/lambda-base"}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -36,24 +48,25 @@ log() { echo "[lambda-base-image] $*" >&2; }
 standin_only=false
 [[ "${1:-}" == "--standin" ]] && standin_only=true
 
-if docker image inspect "$image" >/dev/null 2>&1; then
-    log "$image present"
+if [[ "$(docker image inspect -f '{{.Architecture}}' "$image" 2>/dev/null)" == "$platform_arch" ]]; then
+    log "$image ($platform) present"
     exit 0
 fi
-if ! $standin_only && timeout "$pull_timeout_s" docker pull "$image" >/dev/null 2>&1; then
-    log "$image pulled from the registry"
+if ! $standin_only && timeout "$pull_timeout_s" docker pull --platform "$platform" "$image" >/dev/null 2>&1; then
+    log "$image ($platform) pulled from the registry"
     exit 0
 fi
-log "registry unreachable: building the test stand-in for $image"
+log "registry unreachable: building the test stand-in for $image ($platform)"
 
-rootfs_tar="$cache_dir/$suite-minbase-python3.tar"
+rootfs_tar="$cache_dir/$suite-minbase-python3-$platform_arch.tar"
 mkdir -p "$cache_dir"
 if [[ ! -s "$rootfs_tar" ]]; then
     command -v debootstrap >/dev/null || { log "debootstrap missing: apt-get install debootstrap"; exit 2; }
     rootfs=$(mktemp -d "$cache_dir/rootfs.XXXXXX")
     trap 'rm -rf "$rootfs"' EXIT
-    log "debootstrap $suite (about a minute)"
-    debootstrap --variant=minbase --include=python3,ca-certificates "$suite" "$rootfs" "$mirror" \
+    log "debootstrap $suite $platform_arch (about a minute; several under emulation)"
+    debootstrap --arch="$platform_arch" --variant=minbase --include=python3,ca-certificates \
+        "$suite" "$rootfs" "$mirror" \
         >"$cache_dir/debootstrap.log" 2>&1 || { tail -n 20 "$cache_dir/debootstrap.log" >&2; exit 1; }
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     tar --numeric-owner -C "$rootfs" -cf "$rootfs_tar.partial" .
@@ -62,10 +75,10 @@ if [[ ! -s "$rootfs_tar" ]]; then
     trap - EXIT
 fi
 
-rootfs_image="hindi-asr/lambda-rootfs:$suite"
+rootfs_image="hindi-asr/lambda-rootfs:$suite-$platform_arch"
 if ! docker image inspect "$rootfs_image" >/dev/null 2>&1; then
     log "docker import $rootfs_tar"
-    docker import "$rootfs_tar" "$rootfs_image" >/dev/null
+    docker import --platform "$platform" "$rootfs_tar" "$rootfs_image" >/dev/null
 fi
 
 context="$cache_dir/context-$py_version"
@@ -73,14 +86,14 @@ rm -rf "$context"
 mkdir -p "$context"
 cp "$repo_root"/infra/lambda-base/{Dockerfile,lambda-entrypoint.sh,bootstrap} "$context/"
 rie=$("$repo_root/.venv/bin/python" -c \
-    'import pathlib, samcli; print(pathlib.Path(samcli.__file__).parent / "local/rapid/aws-lambda-rie-x86_64")')
+    "import pathlib, samcli; print(pathlib.Path(samcli.__file__).parent / 'local/rapid/aws-lambda-rie-$LAMBDA_ARCH')")
 cp "$rie" "$context/aws-lambda-rie"
 chmod 0755 "$context"/{lambda-entrypoint.sh,bootstrap,aws-lambda-rie}
 "$repo_root/infra/lambda-pip.sh" "$py_version" "$context/runtime" awslambdaric boto3
 
-docker build --quiet \
+docker build --quiet --platform "$platform" \
     --build-arg "ROOTFS=$rootfs_image" \
     --build-arg "PYTHON_VERSION=$py_version" \
     -t "$image" "$context" >/dev/null
 rm -rf "$context"
-log "built stand-in $image"
+log "built stand-in $image ($platform)"
