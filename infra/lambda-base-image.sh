@@ -48,7 +48,13 @@ log() { echo "[lambda-base-image] $*" >&2; }
 standin_only=false
 [[ "${1:-}" == "--standin" ]] && standin_only=true
 
-if [[ "$(docker image inspect -f '{{.Architecture}}' "$image" 2>/dev/null)" == "$platform_arch" ]]; then
+# The platform an image's binaries are for: the stand-in's own label, else Docker's metadata.
+binaries_arch() {
+    docker image inspect -f '{{or (index .Config.Labels "org.hindi-asr.platform-arch") .Architecture}}' "$1" \
+        2>/dev/null
+}
+
+if [[ "$(binaries_arch "$image")" == "$platform_arch" ]]; then
     log "$image ($platform) present"
     exit 0
 fi
@@ -91,9 +97,16 @@ cp "$rie" "$context/aws-lambda-rie"
 chmod 0755 "$context"/{lambda-entrypoint.sh,bootstrap,aws-lambda-rie}
 "$repo_root/infra/lambda-pip.sh" "$py_version" "$context/runtime" awslambdaric boto3
 
-docker build --quiet --platform "$platform" \
-    --build-arg "ROOTFS=$rootfs_image" \
-    --build-arg "PYTHON_VERSION=$py_version" \
-    -t "$image" "$context" >/dev/null
+build_standin() {
+    docker build --quiet "$@" --build-arg "ROOTFS=$rootfs_image" --build-arg "PYTHON_VERSION=$py_version" \
+        --build-arg "PLATFORM_ARCH=$platform_arch" -t "$image" "$context"
+}
+if ! built=$(build_standin --platform "$platform" 2>&1); then
+    # Docker 20.10's classic builder commits ARG/ENV/RUN steps under the host's platform, so a build for
+    # another platform fails at the next COPY. Without --platform it works; only the metadata is wrong.
+    [[ "$built" == *"does not match the specified platform"* ]] || { echo "$built" >&2; exit 1; }
+    log "this engine's builder mislabels $platform steps: built without --platform (metadata: host platform)"
+    build_standin >/dev/null
+fi
 rm -rf "$context"
 log "built stand-in $image ($platform)"
