@@ -5,7 +5,7 @@ The file is decoded in blocks that are downmixed and resampled as they arrive, s
 ``stream_audio`` hands the same blocks out one at a time, for files too long to hold (hours, from S3).
 libsndfile is lenient where a service must not be: a truncated WAV decodes to fewer frames, a header
 claiming too many bytes decodes to what is there, NaN samples come back unchanged. Those cases are
-checked here and turned into typed errors.
+checked here and turned into typed errors; samples beyond full scale are clipped.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ MAX_CHANNELS = 32
 BLOCK_SAMPLES = 1 << 18  # samples (all channels) decoded per block
 TRUNCATION_TOLERANCE = 0.02  # compressed formats whose header states a length may undershoot it slightly
 RIFF_MAGICS = (b"RIFF", b"RIFX", b"RF64", b"BW64")
+FULL_SCALE = 1.0
 UNKNOWN_WAV_SIZE = 0xFFFFFFFF  # streaming writers and RF64 put this in the 32-bit data size
 WAV_HEADER_BYTES = 1 << 16  # of a file on disk, this much is read to find the WAV ``data`` chunk
 
@@ -125,7 +126,9 @@ class AudioStream:
 
     def _counted(self, block: Waveform) -> Waveform:
         self.samples += len(block)
-        return block
+        # Float files may exceed full scale (1e30 overflows the model to NaN) and resampling overshoots
+        # a little: the model is given -1..1, as integer formats deliver it.
+        return np.clip(block, -FULL_SCALE, FULL_SCALE)
 
 
 @contextmanager

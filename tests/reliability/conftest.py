@@ -16,7 +16,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.reliability.faults import FaultyS3, faulty_s3
-from tests.reliability.hostile import LIMITS
+from tests.reliability.hostile import CHUNK_S, MAX_DURATION_S, OVERLAP_S
 from tests.reliability.lambda_process import LambdaProcess
 
 if TYPE_CHECKING:
@@ -89,9 +89,9 @@ def transcriber_env(endpoint: str, model_dir: Path) -> dict[str, str]:
         "OUTPUT_PREFIX": "transcripts/",
         "ERROR_PREFIX": "errors/",
         "HINDI_ASR_MODEL_DIR": str(model_dir),
-        "HINDI_ASR_MAX_DURATION_S": str(LIMITS["max_duration_s"]),
-        "HINDI_ASR_CHUNK_S": str(LIMITS["chunk_s"]),
-        "HINDI_ASR_OVERLAP_S": str(LIMITS["overlap_s"]),
+        "HINDI_ASR_MAX_DURATION_S": str(MAX_DURATION_S),
+        "HINDI_ASR_CHUNK_S": str(CHUNK_S),
+        "HINDI_ASR_OVERLAP_S": str(OVERLAP_S),
         "POWERTOOLS_SERVICE_NAME": "hindi-asr-reliability",
         "POWERTOOLS_METRICS_NAMESPACE": "HindiAsr",
         "POWERTOOLS_TRACE_DISABLED": "true",

@@ -21,7 +21,7 @@ from hindi_asr.settings import Settings
 from hindi_asr.transcribe import Transcriber
 from tests.layers.hindi_asr.api.conftest import served_app
 from tests.reliability.conftest import put, read_json, results, sqs_event
-from tests.reliability.hostile import LIMITS, PROBLEM, SKIP, Case, audio, corpus
+from tests.reliability.hostile import CHUNK_S, MAX_DURATION_S, OVERLAP_S, PROBLEM, SKIP, Case, audio, corpus
 from tests.reliability.lambda_process import LambdaProcess
 
 if TYPE_CHECKING:
@@ -39,7 +39,9 @@ def test_the_corpus_is_large_and_its_names_unique() -> None:
 
 @pytest.fixture(scope="module")
 def api(tiny_model_dir: Path) -> Iterator[httpx.Client]:
-    settings = Settings(model_dir=tiny_model_dir, **LIMITS)
+    settings = Settings(
+        model_dir=tiny_model_dir, max_duration_s=MAX_DURATION_S, chunk_s=CHUNK_S, overlap_s=OVERLAP_S
+    )
     transcriber = Transcriber(AsrModel.load(settings.model_dir, settings), settings)
     with served_app(settings, lambda: transcriber) as served:
         yield served.client

@@ -12,7 +12,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from detect_secrets import SecretsCollection
+from detect_secrets.core.secrets_collection import SecretsCollection
 from detect_secrets.settings import default_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

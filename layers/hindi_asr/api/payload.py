@@ -82,7 +82,7 @@ def request_from_json(body: bytes) -> TranscribeRequest:
     """``{"audio_base64": "...", "hotwords": [...], "decoder": "beam", "numbers": "digits"}``."""
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise InvalidJsonError(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise InvalidJsonError(f'expected a JSON object {{"{JSON_FIELD}": "<base64 audio>"}}')
