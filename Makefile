@@ -144,7 +144,7 @@ lint-infra: $(VENV)/.dev
 	$(LINT_AWS_ENV) $(SAM) validate --lint
 	for script in infra/*.sh; do bash -n "$$script"; done
 	if command -v shellcheck >/dev/null; then shellcheck infra/*.sh infra/lambda-base/lambda-entrypoint.sh infra/lambda-base/bootstrap; fi
-	$(VENV)/bin/mypy infra/smoke_test.py infra/image_deps.py infra/bulk.py infra/scale_model.py
+	$(VENV)/bin/mypy infra/smoke_test.py infra/image_deps.py infra/bulk.py infra/scale_model.py infra/load_test.py
 
 docker-up:
 	infra/dockerd.sh start
@@ -190,3 +190,18 @@ bulk-status: $(SAM)
 
 scale-model:
 	$(PYTHON) infra/scale_model.py $(SCALE_ARGS)
+
+# Reliability runs too long for `make test` (notes in README RELIABILITY): load and soak on 127.0.0.1 with the
+# embedded model (8 clients for 60 s, 1,000 sequential requests, 1,000 Lambda handler invocations), and
+# the fuzz harnesses for FUZZ_SECONDS each (new inputs kept in artifacts/fuzz/, the committed corpus read only).
+.PHONY: load fuzz
+FUZZ_SECONDS ?= 300
+load: $(VENV)/.dev
+	nice -n 10 $(PY) infra/load_test.py --out $(ART)/load/report.json
+
+fuzz: $(VENV)/.dev
+	for harness in audio request; do \
+		mkdir -p $(ART)/fuzz/$$harness && \
+		PYTHONPATH=layers:functions:. $(PY) tests/fuzz/fuzz_$$harness.py -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=2048 -artifact_prefix=$(ART)/fuzz/ $(ART)/fuzz/$$harness tests/fuzz/corpus/$$harness || exit 1; \
+	done
