@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 from mangum.types import LambdaContext as MangumContext
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hindi_asr.api.app import create_app
 from hindi_asr.transcribe import Transcript
@@ -35,8 +36,35 @@ class MetricsObserver:
         metrics.add_metadata(key="error_code", value=code)
 
 
+class StageRootPath:
+    """Sets the ASGI ``root_path`` to the URL prefix before the route, which Mangum leaves empty.
+
+    Behind a REST API the client asks for ``/<stage>/docs`` while the event's ``path`` is ``/docs``;
+    FastAPI builds the Swagger page's OpenAPI URL (and the document's ``servers``) from ``root_path``.
+    The prefix is what ``requestContext.path`` has before ``path``: the stage on the execute-api domain,
+    a base path mapping on a custom domain, nothing for an HTTP API's ``$default`` stage.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        prefix = url_prefix(scope.get("aws.event") or {}) if scope["type"] == "http" else ""
+        if prefix:  # ASGI: ``path`` is the full path, ``root_path`` the part before the app's routes
+            scope = {**scope, "root_path": prefix, "path": prefix + scope["path"]}
+        await self.app(scope, receive, send)
+
+
+def url_prefix(event: dict[str, Any]) -> str:
+    url_path = (event.get("requestContext") or {}).get("path")
+    route = event.get("path")
+    if isinstance(url_path, str) and isinstance(route, str) and route and url_path.endswith(route):
+        return url_path[: len(url_path) - len(route)].rstrip("/")
+    return ""
+
+
 app = create_app(observer=MetricsObserver())
-asgi_handler = Mangum(app, lifespan="off")  # Mangum would run the lifespan on every invocation
+asgi_handler = Mangum(StageRootPath(app), lifespan="off")  # Mangum would run the lifespan on every call
 warm_up(app.state.transcriber_provider)
 
 

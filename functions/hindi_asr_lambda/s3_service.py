@@ -4,7 +4,10 @@ Accepts S3 event notifications (direct, asynchronous invocation) and SQS message
 partial batch response). Per record:
 
 - keys outside the input prefix, our own outputs and non-create events are ignored (no loops);
-- a result already written for the same ETag and version is a duplicate delivery: nothing is redone;
+- a result already written for the same ETag and version is a duplicate delivery: nothing is redone
+  (but an outdated record of the other kind, left by a crash between write and delete, is removed);
+- the current object is read: an event for an upload since overwritten or deleted is ignored;
+- a record or SQS message that is not an S3 notification is logged and ignored (retrying cannot help);
 - the object is streamed to a temporary file and transcribed while it is decoded, so memory stays flat
   in the audio's length (hours; ``max_duration_s``), and ``.srt``/``.vtt`` go beside the JSON when the
   settings ask for subtitles;
@@ -151,6 +154,13 @@ class S3Transcriber:
         if not isinstance(body, dict) or "Records" not in body:  # e.g. s3:TestEvent on configuration
             logger.info("SQS message without S3 records ignored", extra={"message_id": record.message_id})
             return []
+        records = body["Records"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            logger.error(
+                "SQS message with malformed records ignored", extra={"message_id": record.message_id}
+            )
+            metrics.add_metric(name="MalformedRecords", unit=MetricUnit.Count, value=1)
+            return []
         try:
             return [self.process_record(s3_record) for s3_record in S3Event(body).records]
         except Exception:
@@ -159,12 +169,15 @@ class S3Transcriber:
 
     @tracer.capture_method(capture_response=False)
     def process_record(self, record: S3EventRecord) -> Outcome:
-        source = _source(record)
+        try:
+            source, event_name = _source(record), record.event_name
+        except (KeyError, TypeError, AttributeError) as exc:  # retrying cannot make it readable
+            logger.error("malformed record ignored", extra={"error": repr(exc)})
+            metrics.add_metric(name="MalformedRecords", unit=MetricUnit.Count, value=1)
+            return Outcome(Status.IGNORED, "", detail="not an S3 object notification record")
         logger.append_keys(object_key=source.key)
-        if not record.event_name.startswith("ObjectCreated") or not self.config.is_input(
-            source.bucket, source.key
-        ):
-            logger.info("ignored", extra={"event_name": record.event_name})
+        if not event_name.startswith("ObjectCreated") or not self.config.is_input(source.bucket, source.key):
+            logger.info("ignored", extra={"event_name": event_name})
             return Outcome(Status.IGNORED, source.key, detail="not a new object under the input prefix")
         return self.transcribe(source)
 
@@ -180,10 +193,14 @@ class S3Transcriber:
         """Transcribe one object once per ETag and version; write its transcript or its error record."""
         bucket = self.config.output_bucket_for(source.bucket)
         transcript_key, error_key = self.config.transcript_key(source.key), self.config.error_key(source.key)
-        for done in (transcript_key, error_key):
+        for done, stale in ((transcript_key, error_key), (error_key, transcript_key)):
             if self._describes(bucket, done, source):
                 logger.info("duplicate delivery", extra={"output": done})
                 metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
+                if self._is_current(source):  # a retry after a crash between write and delete: finish it
+                    self.s3.delete_object(Bucket=bucket, Key=stale)
+                    if done == error_key:
+                        self._delete_subtitles(bucket, source)
                 return Outcome(Status.DUPLICATE, source.key, output=done)
         try:
             transcript = self._transcribe(source)
@@ -244,23 +261,29 @@ class S3Transcriber:
             numbers=metadata_text(metadata.get("numbers", "")) or self.config.numbers,
         )
 
+    def _is_current(self, source: SourceObject) -> bool:
+        """Whether the key still holds the upload the event announced."""
+        try:
+            head = self.s3.head_object(Bucket=source.bucket, Key=source.key)
+        except ClientError as exc:
+            if _error_code(exc) in NOT_FOUND:
+                return False
+            raise
+        return _same_upload(head, source)
+
     def _download(self, source: SourceObject, path: Path) -> dict[str, str] | None:
         """Stream the object into ``path``; its user metadata, or None if it is gone or no longer the
-        announced upload."""
+        announced upload. The current object is read, not the event's version: on a versioned bucket a
+        late event for an older version must not overwrite the result of a newer one."""
         try:
-            if source.version_id:
-                response = self.s3.get_object(
-                    Bucket=source.bucket, Key=source.key, VersionId=source.version_id
-                )
-            else:
-                response = self.s3.get_object(Bucket=source.bucket, Key=source.key)
+            response = self.s3.get_object(Bucket=source.bucket, Key=source.key)
         except ClientError as exc:
             if _error_code(exc) in NOT_FOUND:
                 return None
             raise
         body = response["Body"]
         with body:
-            if source.etag and response.get("ETag", "").strip('"') != source.etag:
+            if not _same_upload(response, source):
                 return None
             size = response.get("ContentLength", 0)
             if size > self.max_object_bytes:
@@ -321,6 +344,13 @@ def metadata_text(value: str) -> str:
             for part, charset in parts
         )
     return unquote(value)
+
+
+def _same_upload(response: Mapping[str, Any], source: SourceObject) -> bool:
+    """A GET or HEAD response describes the announced upload (same ETag; same version if versioned)."""
+    if source.etag and response.get("ETag", "").strip('"') != source.etag:
+        return False
+    return not source.version_id or response.get("VersionId") == source.version_id
 
 
 def _error_code(exc: ClientError) -> str:

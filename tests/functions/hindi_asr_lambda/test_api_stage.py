@@ -15,6 +15,7 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hindi_asr_lambda.api import handler
+from tests.functions.hindi_asr_lambda.test_api_handler import body_of
 
 LoadEvent = Callable[[str], dict[str, Any]]
 
@@ -75,4 +76,4 @@ def test_the_openapi_document_is_served_under_the_stage_and_names_it(
     # the route itself is unchanged by the prefix: a problem names the URL the client used
     missing = handler(rest_get(load_event, "/nowhere", "/prod/nowhere"), lambda_context)
     assert missing["statusCode"] == 404
-    assert json.loads(missing["body"])["instance"] == "/prod/nowhere"
+    assert body_of(missing)["instance"] == "/prod/nowhere"
