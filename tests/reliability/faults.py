@@ -42,6 +42,7 @@ class FaultyS3:
     faults: list[Fault] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    connections: threading.local = field(default_factory=threading.local)
 
     def inject(self, method: str, path_contains: str, *, status: int = 503, times: int = 1) -> None:
         with self.lock:
@@ -61,6 +62,25 @@ class FaultyS3:
                 and path_contains in s.path
                 and (injected is None or s.injected == injected)
             )
+
+    def forward(
+        self, method: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """Send a request to moto on this thread's kept-alive connection (a new one if it was closed)."""
+        for attempt in (1, 2):
+            connection = getattr(self.connections, "upstream", None)
+            if connection is None:
+                connection = self.connections.upstream = http.client.HTTPConnection(self.upstream, timeout=60)
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                return response, response.read()
+            except (http.client.HTTPException, OSError):
+                connection.close()
+                self.connections.upstream = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:
@@ -112,13 +132,7 @@ def _handler(state: FaultyS3) -> type[BaseHTTPRequestHandler]:
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["Content-Length"] = str(len(body))
-            connection = http.client.HTTPConnection(state.upstream, timeout=60)
-            try:
-                connection.request(self.command, self.path, body=body, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-            finally:
-                connection.close()
+            response, data = state.forward(self.command, self.path, body, headers)
             self.send_response(response.status)
             for key, value in response.getheaders():
                 if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
