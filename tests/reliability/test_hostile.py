@@ -9,6 +9,8 @@ delivery of the same event writes nothing.
 from __future__ import annotations
 
 import json
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,3 +104,31 @@ def test_over_sqs_no_message_is_returned_for_retry(
     # THEN no message is reported failed, and each object has its error record
     assert result.result == {"batchItemFailures": []}, result
     assert results(s3, bucket) == sorted(f"errors/uploads/sqs/{i}.bin.json" for i in range(len(chosen)))
+
+
+def test_a_stalled_body_holds_its_connection_only(api: httpx.Client) -> None:
+    # GIVEN a client that announces 100 KB and sends 10 bytes, then stalls
+    host, port = api.base_url.host, api.base_url.port
+    assert port is not None
+    with socket.create_connection((host, port), timeout=10) as stalled:
+        head = [
+            "POST /transcribe HTTP/1.1",
+            f"Host: {host}",
+            "Content-Type: audio/wav",
+            "Content-Length: 100000",
+        ]
+        stalled.sendall("\r\n".join([*head, "", ""]).encode() + b"RIFF\0\0\0\0WA")
+        # WHEN another client asks meanwhile THEN it is answered at once
+        started = time.monotonic()
+        response = api.post("/transcribe", content=audio(), headers={"content-type": "audio/wav"})
+        assert response.status_code == 200 and time.monotonic() - started < 10
+
+
+def test_a_header_block_over_uvicorns_limit_is_refused_and_the_server_stays(api: httpx.Client) -> None:
+    # uvicorn (h11) buffers at most 16 KB of an incomplete header block; API Gateway allows 10 KB
+    try:
+        refused = api.get("/health", headers={"x-hostile": "a" * 1_000_000})
+        assert refused.status_code == 400 and "problem" not in refused.headers.get("content-type", "")
+    except httpx.TransportError:
+        pass  # or it closes the connection while the client is still sending
+    assert api.get("/health").status_code == 200
