@@ -1,8 +1,9 @@
 """Load and soak on this machine (127.0.0.1 only, bounded in time and count): ``make load``.
 
-1. ``uvicorn hindi_asr.api.app:app`` in its own process; ``--clients`` threads post for ``--seconds``,
-   then ``--sequential`` requests one after another. One request in ten is a truncated WAV (415 owed),
-   the rest the clip (200 owed); any other answer or a transport error counts as an error.
+1. ``uvicorn --factory hindi_asr.api.app:create_app`` (as ``make run``) in its own process; ``--clients``
+   threads post for ``--seconds``, then ``--sequential`` requests one after another. One request in ten
+   is a truncated WAV (415 owed), the rest the clip (200 owed); any other answer or a transport error
+   counts as an error.
 2. The Lambda API handler in a fresh process, invoked ``--invocations`` times with the recorded HTTP
    API, REST API and ALB events carrying the clip.
 
@@ -147,8 +148,8 @@ def sequential(url: str, mix: Requests, count: int, pid: int) -> Phase:
 def serve_and_load(args: argparse.Namespace, clip: bytes) -> tuple[list[Phase], float]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hindi_asr.api.app:app", "--host", HOST, "--port", str(port),
-         "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", "--factory", "hindi_asr.api.app:create_app", "--host", HOST,
+         "--port", str(port), "--log-level", "warning"],
         cwd=REPO_ROOT, env=child_env(args.model_dir),
     )  # fmt: skip
     url = f"http://{HOST}:{port}"

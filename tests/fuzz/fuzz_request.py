@@ -21,7 +21,7 @@ with atheris.instrument_imports(
 ):
     from hindi_asr.api.app import create_app
     from hindi_asr.errors import ModelUnavailableError
-    from hindi_asr.settings import Settings
+    from hindi_asr.settings import LimitSettings, Settings
     from hindi_asr.transcribe import Transcriber
 
 BOUNDARY = "fuzzboundary"
@@ -43,7 +43,9 @@ def unavailable() -> Transcriber:
 
 
 logging.disable(logging.CRITICAL)  # every rejected input would be logged
-APP = create_app(Settings(max_request_bytes=MAX_BODY_BYTES), transcriber_provider=unavailable)
+APP = create_app(
+    Settings(limits=LimitSettings(max_request_bytes=MAX_BODY_BYTES)), transcriber_provider=unavailable
+)
 
 
 async def call(content_type: str, body: bytes) -> tuple[int, bytes]:

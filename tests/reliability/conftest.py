@@ -78,16 +78,16 @@ def bucket(s3: S3Client) -> str:
 def transcriber_env(endpoint: str, model_dir: Path) -> dict[str, str]:
     """The environment template.yaml gives the function, with the tiny model and the test's S3.
 
-    Results go to the bucket of the upload (OUTPUT_BUCKET unset: the prefixes keep them apart), so one
-    process serves every test, each with a bucket of its own.
+    Results go to the bucket of the upload (HINDI_ASR_S3_OUTPUT_BUCKET empty: the prefixes keep them
+    apart), so one process serves every test, each with a bucket of its own.
     """
     return {
         **CREDENTIALS,
         "AWS_ENDPOINT_URL_S3": endpoint,
-        "OUTPUT_BUCKET": "",
-        "INPUT_PREFIX": "uploads/",
-        "OUTPUT_PREFIX": "transcripts/",
-        "ERROR_PREFIX": "errors/",
+        "HINDI_ASR_S3_OUTPUT_BUCKET": "",
+        "HINDI_ASR_S3_INPUT_PREFIX": "uploads/",
+        "HINDI_ASR_S3_OUTPUT_PREFIX": "transcripts/",
+        "HINDI_ASR_S3_ERROR_PREFIX": "errors/",
         "HINDI_ASR_MODEL_DIR": str(model_dir),
         "HINDI_ASR_MAX_DURATION_S": str(MAX_DURATION_S),
         "HINDI_ASR_CHUNK_S": str(CHUNK_S),

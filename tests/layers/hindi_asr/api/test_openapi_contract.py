@@ -29,9 +29,9 @@ EXAMPLES = 30
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_every_answer_matches_the_document(
-    tiny_settings: Settings, tiny_transcriber: Transcriber, mode: GenerationMode
+    api_settings: Settings, tiny_transcriber: Transcriber, mode: GenerationMode
 ) -> None:
-    app = create_app(tiny_settings, transcriber_provider=lambda: tiny_transcriber)
+    app = create_app(api_settings, transcriber_provider=lambda: tiny_transcriber)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     results = list(schema.get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
