@@ -74,7 +74,7 @@ class JobResponse(BaseModel):
         "For audio above the request limit (up to hours). PUT the file to `upload.url` with "
         "`upload.headers`; the S3 transcriber picks it up, and `GET /transcripts/{job_id}` gives the result."
     ),
-    responses=problem_responses(413, 415, 422, 503),
+    responses=problem_responses(400, 413, 415, 422, 503),  # 400: a body that is not JSON
 )
 async def create_upload(body: UploadRequest, jobs: UploadJobsDep) -> dict[str, Any]:
     ticket = await run_in_threadpool(jobs.create, body.filename, body.content_type, body.size)

@@ -1,14 +1,18 @@
 """schemathesis against the app's own OpenAPI document: generated requests for every operation and
 every documented media type, valid and invalid. No answer is a server error, and every answer has a
-documented status, a documented content type and a body that matches its schema."""
+documented status, a documented content type and a body that matches its schema. The large-file routes
+talk to a moto S3 server on 127.0.0.1."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from moto.server import ThreadedMotoServer
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
@@ -20,18 +24,40 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from hindi_asr.api.app import create_app
-from hindi_asr.settings import Settings
+from hindi_asr.settings import S3Settings, Settings
 from hindi_asr.transcribe import Transcriber
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 30
+BUCKET = "contract-uploads"
+OFFLINE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="module")
+def with_uploads(api_settings: Settings) -> Iterator[Settings]:
+    """``api_settings`` with an input bucket on a moto server, as a deployment with large files has."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {**OFFLINE_AWS, "AWS_ENDPOINT_URL_S3": f"http://{host}:{port}"}.items():
+            env.setenv(name, value)
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        yield api_settings.model_copy(
+            update={"s3": S3Settings(input_bucket=BUCKET, output_prefix="results/")}
+        )
+    server.stop()
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_every_answer_matches_the_document(
-    api_settings: Settings, tiny_transcriber: Transcriber, mode: GenerationMode
+    with_uploads: Settings, tiny_transcriber: Transcriber, mode: GenerationMode
 ) -> None:
-    app = create_app(api_settings, transcriber_provider=lambda: tiny_transcriber)
+    app = create_app(with_uploads, transcriber_provider=lambda: tiny_transcriber)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     results = list(schema.get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
