@@ -239,8 +239,9 @@ def invoke_handler(count: int) -> dict[str, Any]:
 def lambda_phase(args: argparse.Namespace) -> dict[str, Any]:
     child = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--lambda-child", str(args.invocations)],
-        cwd=REPO_ROOT, env={**child_env(args.model_dir), "POWERTOOLS_METRICS_DISABLED": "true",
-                            "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_TRACE_DISABLED": "true"},
+        cwd=REPO_ROOT, env={**child_env(args.model_dir), "POWERTOOLS_METRICS_NAMESPACE": "HindiAsr",
+                            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR",
+                            "POWERTOOLS_TRACE_DISABLED": "true"},
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     summary: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
