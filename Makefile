@@ -91,13 +91,18 @@ TRAIN_MINUTES ?= 75
 corpus: $(VENV)/.dev
 	$(PY) -m asr_build.corpus --out $(CORPUS)
 
+# From scratch by default; `make train INIT_FROM=$(DEMO_NEMO)` warm-starts from the committed weights.
+INIT_FROM ?=
+TRAIN_ARGS ?= $(if $(INIT_FROM),--init-from $(INIT_FROM) --lr 1e-3 --warmup-steps 100)
 train: $(VENV)/.dev
 	@test -f $(CORPUS)/train_manifest.json || $(MAKE) corpus
-	$(PY) -m asr_build.train --corpus $(CORPUS) --out $(TRAIN_DIR) --max-minutes $(TRAIN_MINUTES) --save-nemo $(DEMO_NEMO)
+	$(PY) -m asr_build.train --corpus $(CORPUS) --out $(TRAIN_DIR) --max-minutes $(TRAIN_MINUTES) \
+		--save-nemo $(DEMO_NEMO) $(TRAIN_ARGS)
 
 evaluate: $(VENV)/.dev
-	$(PY) -m asr_build.evaluate --manifest $(CORPUS)/test_manifest.json --nemo $(DEMO_NEMO) \
-		--model-dir $(DEFAULT_MODEL_DIR) --corpus-stats $(CORPUS)/stats.json --train-dir $(TRAIN_DIR) \
+	$(PY) -m asr_build.evaluate --manifest $(CORPUS)/test_manifest.json --manifest $(CORPUS)/ood_manifest.json \
+		--manifest $(CORPUS)/heldout_manifest.json --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR) \
+		--corpus-stats $(CORPUS)/stats.json --train-dir $(TRAIN_DIR) --curve-manifest $(CORPUS)/ood_manifest.json \
 		--out $(TRAIN_DIR)/report.json
 
 test-clip: $(VENV)/.dev

@@ -1,16 +1,21 @@
 """Synthetic Hindi speech corpus: espeak-ng and festival voices, light augmentation, NeMo manifests.
 
-Text comes from `asr_build.hindi_text` (natural phrases, grammar sentences, random word sequences); each
-utterance is spoken by one of two engines:
+Text (package `asr_build.text`): natural phrases (hand-written sentences, gettext catalogues), grammar
+sentences, and word sequences drawn uniformly and by word frequency (train only). Each utterance is
+spoken by one of two engines:
 
-* espeak-ng: voices hi, hi+m1..m7, hi+f1..f4, speed 130-200 wpm, pitch 25-75 (22.05 kHz output);
+* espeak-ng: half from the base voices (hi, hi+m1..m8, hi+f1..f5), half from the other formant
+  variants, speed 120-220 wpm, pitch 20-80 (22.05 kHz output). The variants that use espeak-ng's
+  Klatt synthesiser (`HELDOUT_VOICES`) are a voice family never used for training or tuning;
 * festival: `voice_hindi_NSK_diphone` (16 kHz), one festival process per work chunk (its start-up
-  dominates per-call cost), duration stretch 0.85-1.2 and a pitch shift of up to 2 semitones by sox.
+  dominates per-call cost), duration stretch 0.8-1.25 and a pitch shift of up to 3 semitones by sox.
 
 Every clip goes through `sox -D` (no dither, so reproducible) to 16 kHz mono, sometimes via an 8 kHz
 round trip (telephone band), then gets seeded white noise at 25-50 dB SNR and a random peak level, and
 is written as 16-bit WAV. Output under `--out`: `wav/<split>/<id>.wav` and `<split>_manifest.json`
-(JSON lines: audio_filepath relative to the manifest, duration, text, voice).
+(JSON lines: audio_filepath relative to the manifest, duration, text, voice) for train/dev/test, plus
+two evaluation sets on the out-of-domain sentences of `asr_build.text.ood` (never in training text):
+`ood` (espeak-ng hi 165 / hi+m3 150 / hi+f2 180 wpm and festival) and `heldout` (the Klatt variants).
 
 CLI: `python -m asr_build.corpus --out artifacts/corpus [--train N --dev N --test N]`;
 `python -m asr_build.corpus --test-clips tests/data` writes the committed test clips.
@@ -32,15 +37,125 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from asr_build import hindi_text
 from asr_build.conformer import SAMPLE_RATE
+from asr_build.text import sources
+from asr_build.text.grammar import grammar_sentences
+from asr_build.text.normalise import clean, dedupe
+from asr_build.text.ood import OOD_SENTENCES
+from asr_build.text.sentences import EXCLUDED, SENTENCES
+from asr_build.text.split import split_sentences
 
-ESPEAK_VOICES = ("hi", *(f"hi+m{i}" for i in range(1, 8)), *(f"hi+f{i}" for i in range(1, 5)))
-ESPEAK_SPEED = (130, 200)
-ESPEAK_PITCH = (25, 75)
+BASE_VOICES = ("hi", *(f"hi+m{i}" for i in range(1, 9)), *(f"hi+f{i}" for i in range(1, 6)))
+# espeak-ng's other formant-synthesis variants (data dir voices/!v), Klatt-synthesis ones excluded.
+VARIANT_VOICES = tuple(
+    f"hi+{v}"
+    for v in (
+        "Alex",
+        "Alicia",
+        "Andrea",
+        "Andy",
+        "Annie",
+        "antonio",
+        "aunty",
+        "belinda",
+        "boris",
+        "croak",
+        "Demonic",
+        "Denis",
+        "Diogo",
+        "ed",
+        "fast",
+        "Gene",
+        "Gene2",
+        "grandpa",
+        "gustave",
+        "Henrique",
+        "Hugo",
+        "iven",
+        "iven2",
+        "iven3",
+        "iven4",
+        "Jacky",
+        "john",
+        "kaukovalta",
+        "Lee",
+        "linda",
+        "marcelo",
+        "Marco",
+        "Mario",
+        "max",
+        "Michael",
+        "michel",
+        "miguel",
+        "Mike",
+        "Mr",
+        "Nguyen",
+        "norbert",
+        "pablo",
+        "paul",
+        "pedro",
+        "quincy",
+        "RicishayMax",
+        "RicishayMax2",
+        "RicishayMax3",
+        "rob",
+        "robert",
+        "robosoft4",
+        "robosoft5",
+        "robosoft6",
+        "robosoft7",
+        "robosoft8",
+        "sandro",
+        "shelby",
+        "steph",
+        "steph2",
+        "steph3",
+        "Storm",
+        "travis",
+        "Tweaky",
+        "victor",
+        "whisper",
+        "whisperf",
+        "zac",
+        "anika",
+        "anikaRobot",
+        "AnxiousAndy",
+    )
+)
+ESPEAK_VOICES = (*BASE_VOICES, *VARIANT_VOICES)
+# The variants whose voice file selects the Klatt synthesiser: the held-out voice family.
+HELDOUT_VOICES = tuple(
+    f"hi+{v}"
+    for v in (
+        "klatt",
+        "klatt2",
+        "klatt3",
+        "klatt4",
+        "klatt5",
+        "klatt6",
+        "adam",
+        "benjamin",
+        "caleb",
+        "david",
+        "edward",
+        "edward2",
+        "announcer",
+        "UniRobot",
+        "robosoft",
+        "robosoft2",
+        "robosoft3",
+    )
+)
+HELDOUT_FAMILY = "espeak-klatt"
+BASE_SHARE = 0.5
+ESPEAK_SPEED = (120, 220)
+ESPEAK_PITCH = (20, 80)
+OOD_ESPEAK = (("hi", 165), ("hi+m3", 150), ("hi+f2", 180))
+OOD_SPEED = (150, 180)
+HELDOUT_PER_SENTENCE = 2
 FESTIVAL_VOICE = "festival/hi_nsk"
-FESTIVAL_STRETCH = (0.85, 1.2)
-FESTIVAL_PITCH_CENTS = (-200, 200)
+FESTIVAL_STRETCH = (0.8, 1.25)
+FESTIVAL_PITCH_CENTS = (-300, 300)
 SNR_DB = (25.0, 50.0)
 PEAK = (0.3, 0.95)
 TELEPHONE_SHARE = 0.1
@@ -50,8 +165,16 @@ MIN_SECONDS = 0.4
 CHUNK = 120
 SHORT_WORDS = 3
 GROUP_WORDS = (3, 8)
-TEST_CLIP_ESPEAK = ("hindi_clip", hindi_text.EXCLUDED[0])
-TEST_CLIP_FESTIVAL = ("hindi_clip_festival", hindi_text.EXCLUDED[1])
+SPLITS = ("train", "dev", "test", "ood", "heldout")
+TEST_CLIP_ESPEAK = ("hindi_clip", EXCLUDED[0])
+TEST_CLIP_FESTIVAL = ("hindi_clip_festival", EXCLUDED[1])
+
+
+def voice_family(label: str) -> str:
+    """`festival`, `espeak-klatt` (the held-out family) or `espeak` for a manifest's voice label."""
+    if label == FESTIVAL_VOICE:
+        return "festival"
+    return HELDOUT_FAMILY if label.removeprefix("espeak/") in HELDOUT_VOICES else "espeak"
 
 
 @dataclass(frozen=True)
@@ -89,15 +212,17 @@ class CorpusOptions:
     """Corpus size and mix."""
 
     out: Path
-    train: int = 9_500
+    train: int = 18_000
     dev: int = 300
     test: int = 600
-    festival_share: float = 0.3
-    random_share: float = 0.35
+    festival_share: float = 0.33
+    random_share: float = 0.15  # uniform word sequences
+    weighted_share: float = 0.2  # word sequences drawn by frequency
     grammar_share: float = 0.3
-    grammar_pool: int = 20_000
+    grammar_pool: int = 40_000
     seed: int = 13
     workers: int = 2
+    limit_train: int | None = None  # synthesise only the first N planned training utterances
 
 
 # --------------------------------------------------------------------------------------------------
@@ -134,30 +259,34 @@ def _draw(pool: list[str], count: int, rng: random.Random) -> list[str]:
 
 
 def plan_texts(opts: CorpusOptions) -> dict[str, list[str]]:
-    """Texts per split: natural phrases, grammar sentences, and (train only) random word sequences."""
+    """Texts per split: natural phrases, grammar sentences, and (train only) word sequences.
+
+    The out-of-domain sentences and the committed clips' sentences never appear in train or dev.
+    """
     rng = random.Random(opts.seed)
-    natural = hindi_text.dedupe(
-        hindi_text.clean(t)
-        for t in [*hindi_text.SENTENCES, *hindi_text.mo_phrases(), *hindi_text.cldr_phrases()]
-    )
-    grammar = hindi_text.dedupe(
-        hindi_text.clean(t) for t in hindi_text.grammar_sentences(opts.grammar_pool, opts.seed)
-    )
-    nat = hindi_text.split_sentences(natural, seed=opts.seed)
-    gra = hindi_text.split_sentences(grammar, seed=opts.seed, excluded=())
+    held = set(dedupe(clean(t) for t in (*OOD_SENTENCES, *EXCLUDED)))
+    natural = [t for t in dedupe(clean(t) for t in [*SENTENCES, *sources.mo_phrases()]) if t not in held]
+    grammar = [
+        t for t in dedupe(clean(t) for t in grammar_sentences(opts.grammar_pool, opts.seed)) if t not in held
+    ]
+    nat = split_sentences(natural, seed=opts.seed)
+    gra = split_sentences(grammar, seed=opts.seed, excluded=())
     n_random = round(opts.train * opts.random_share)
+    n_weighted = round(opts.train * opts.weighted_share)
     n_grammar = round(opts.train * opts.grammar_share)
-    words = hindi_text.word_list()
+    freqs = sources.word_frequencies()
     texts = {
-        "train": _draw(_group_short(nat.train, rng), opts.train - n_random - n_grammar, rng)
+        "train": _draw(_group_short(nat.train, rng), opts.train - n_random - n_weighted - n_grammar, rng)
         + _draw(gra.train, n_grammar, rng)
-        + hindi_text.random_sequences(words, n_random, opts.seed),
+        + sources.random_sequences(list(freqs), n_random, opts.seed)
+        + sources.weighted_sequences(freqs, n_weighted, opts.seed + 1),
     }
     for split, n in (("dev", opts.dev), ("test", opts.test)):
-        nat_part = [t for t in getattr(nat, split) if t not in hindi_text.EXCLUDED]
+        nat_part = [t for t in getattr(nat, split) if t not in EXCLUDED]
         texts[split] = _draw(_group_short(nat_part, rng), n - n // 2, rng) + _draw(
             getattr(gra, split), n // 2, rng
         )
+    texts["train"] = [t for t in texts["train"] if t not in held]
     return texts
 
 
@@ -178,7 +307,7 @@ def random_voice(rng: random.Random, festival_share: float) -> Voice:
         )
     return Voice(
         engine="espeak",
-        name=rng.choice(ESPEAK_VOICES),
+        name=rng.choice(BASE_VOICES if rng.random() < BASE_SHARE else VARIANT_VOICES),
         speed=rng.randint(*ESPEAK_SPEED),
         pitch=rng.randint(*ESPEAK_PITCH),
         telephone=telephone,
@@ -188,13 +317,32 @@ def random_voice(rng: random.Random, festival_share: float) -> Voice:
 
 
 def plan_jobs(opts: CorpusOptions) -> list[Job]:
-    """Every utterance of the corpus with its voice and noise seed."""
+    """Every utterance of the corpus with its voice and noise seed, evaluation sets included."""
     rng = random.Random(opts.seed + 1)
     jobs: list[Job] = []
     for split, texts in plan_texts(opts).items():
         for i, text in enumerate(texts):
             voice = random_voice(rng, opts.festival_share)
             jobs.append(Job(f"{split}_{i:06d}", split, text, voice, rng.randrange(2**31)))
+    return jobs + eval_jobs(opts.seed)
+
+
+def eval_jobs(seed: int) -> list[Job]:
+    """The out-of-domain set (3 espeak-ng voices at fixed speeds, festival) and the held-out family set,
+    all on `OOD_SENTENCES`, clean (no noise, no telephone band)."""
+    rng = random.Random(seed + 2)
+    texts = [t for t in (clean(s) for s in OOD_SENTENCES) if t]
+    voices = [Voice(engine="espeak", name=name, speed=speed) for name, speed in OOD_ESPEAK]
+    voices.append(Voice(engine="festival", name="hindi_NSK_diphone"))
+    jobs = [
+        Job(f"ood_{v}_{i:04d}", "ood", text, voice, 0)
+        for v, voice in enumerate(voices)
+        for i, text in enumerate(texts)
+    ]
+    for k in range(HELDOUT_PER_SENTENCE):
+        for i, text in enumerate(texts):
+            voice = Voice(engine="espeak", name=rng.choice(HELDOUT_VOICES), speed=rng.randint(*OOD_SPEED))
+            jobs.append(Job(f"heldout_{k}_{i:04d}", "heldout", text, voice, 0))
     return jobs
 
 
@@ -296,27 +444,67 @@ def _chunks(jobs: list[Job], size: int) -> list[list[Job]]:
 
 
 def build_corpus(opts: CorpusOptions) -> dict[str, object]:
-    """Plan, synthesise (process pool) and write manifests; returns summary statistics."""
+    """Plan, synthesise (process pool) and write manifests; returns summary statistics.
+
+    Resumable: an utterance whose WAV is already under `opts.out` is not synthesised again (the plan is
+    seeded, so its text and voice are the same). `limit_train` keeps the plan (and so every text and
+    voice) and synthesises only its first training utterances.
+    """
     start = time.monotonic()
-    jobs = plan_jobs(opts)
+    jobs = [j for j in plan_jobs(opts) if opts.limit_train is None or _keeps(j, opts.limit_train)]
     opts.out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, object]] = []
+    todo: list[Job] = []
+    for job in jobs:
+        row = _existing_row(job, opts.out)
+        if row is None:
+            todo.append(job)
+        else:
+            rows.append(row)
     with ProcessPoolExecutor(max_workers=opts.workers) as pool:
-        chunks = _chunks(jobs, CHUNK)
+        chunks = _chunks(todo, CHUNK)
         for part in pool.map(synthesise, chunks, [opts.out] * len(chunks)):
             rows += part
+    order = {j.uid: i for i, j in enumerate(jobs)}
+    rows.sort(key=lambda r: order[Path(str(r["audio_filepath"])).stem])
     stats = write_manifests(rows, opts.out)
     stats["planned"] = len(jobs)
+    stats["reused"] = len(jobs) - len(todo)
     stats["seconds_to_generate"] = round(time.monotonic() - start, 1)
     stats["options"] = {k: str(v) for k, v in asdict(opts).items()}
     (opts.out / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
     return stats
 
 
+def _keeps(job: Job, limit_train: int) -> bool:
+    return job.split != "train" or int(job.uid.removeprefix("train_")) < limit_train
+
+
+def _existing_row(job: Job, out: Path) -> dict[str, object] | None:
+    """The manifest row of an utterance already written by an earlier run, if its WAV is complete."""
+    rel = Path("wav") / job.split / f"{job.uid}.wav"
+    path = out / rel
+    if not path.exists():
+        return None
+    try:
+        info = sf.info(str(path))
+    except sf.LibsndfileError:
+        return None
+    if info.frames == 0 or info.frames * 2 + 44 > path.stat().st_size:  # cut short by a stopped run
+        return None
+    return {
+        "audio_filepath": str(rel),
+        "duration": round(info.frames / SAMPLE_RATE, 3),
+        "text": job.text,
+        "voice": job.voice.label,
+        "split": job.split,
+    }
+
+
 def write_manifests(rows: list[dict[str, object]], out: Path) -> dict[str, object]:
     """One `<split>_manifest.json` per split; return counts and hours per split and voice engine."""
     stats: dict[str, object] = {}
-    for split in ("train", "dev", "test"):
+    for split in SPLITS:
         part = [r for r in rows if r["split"] == split]
         with (out / f"{split}_manifest.json").open("w", encoding="utf-8") as fh:
             for r in part:
@@ -360,6 +548,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--festival-share", type=float, default=CorpusOptions.festival_share)
     parser.add_argument("--seed", type=int, default=CorpusOptions.seed)
     parser.add_argument("--workers", type=int, default=CorpusOptions.workers)
+    parser.add_argument("--limit-train", type=int, help="synthesise only the first N training utterances")
     parser.add_argument("--test-clips", type=Path, help="write the committed test clips here and stop")
     args = parser.parse_args(argv)
     if args.test_clips:
@@ -374,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         festival_share=args.festival_share,
         seed=args.seed,
         workers=args.workers,
+        limit_train=args.limit_train,
     )
     print(json.dumps(build_corpus(opts), indent=2, ensure_ascii=False))
 

@@ -1,16 +1,19 @@
-"""Greedy transcription of a NeMo manifest and its CER/WER (jiwer), overall and per voice.
+"""Greedy transcription of NeMo manifests and their CER/WER (jiwer), overall, per voice and per family.
 
     python -m asr_build.evaluate --manifest artifacts/corpus/test_manifest.json \\
-        --nemo artifacts/train/model.nemo [--model-dir layers/hindi_asr/models/default] \\
+        --manifest artifacts/corpus/ood_manifest.json --manifest artifacts/corpus/heldout_manifest.json \\
+        --nemo artifacts/train/model.nemo [--nemo other.nemo] [--model-dir layers/hindi_asr/models/default] \\
         [--corpus-stats artifacts/corpus/stats.json --train-dir artifacts/train] \\
-        --out artifacts/train/report.json
+        [--curve-manifest artifacts/corpus/ood_manifest.json] --out artifacts/train/report.json
 
 A model is either a `.nemo` (NeMo's own `transcribe()`, greedy CTC) or an exported model directory
 (transcribed through the service's own runtime, `hindi_asr`: decoding, resampling, chunking, greedy
-CTC). References and hypotheses are both normalised by `asr_build.hindi_text.normalise` (nukta,
-chandrabindu, punctuation policy) before scoring. Each model's result has `overall`, `by_voice` (e.g.
-`espeak/hi+f3`), `by_engine` (espeak, festival) and the worst examples; the report adds the corpus
-statistics and training summary (invocations, learning curve).
+CTC). References and hypotheses are both normalised by `asr_build.text.normalise.normalise` (nukta,
+chandrabindu, punctuation policy) before scoring. Each model's result per manifest (named by its stem:
+`test`, `ood`, `heldout`) has `overall`, `by_voice` (e.g. `espeak/hi+f3`), `by_family` (espeak,
+espeak-klatt: the held-out family, festival) and the worst examples; the report adds the corpus
+statistics and the training summary: invocations, the validation curve, and with `--curve-manifest`
+the CER of every kept checkpoint on that manifest (the learning curve on unseen speech).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 
 import jiwer
 
-from asr_build import hindi_text
+from asr_build.corpus import voice_family
+from asr_build.text.normalise import normalise as normalise_text
 from hindi_asr.model import MODEL_FILE
 
 Transcriber = Callable[[list[Path]], list[str]]
@@ -57,7 +61,7 @@ def read_manifest(manifest: Path) -> list[Utterance]:
 
 def normalise(text: str) -> str:
     """The scoring form of a text: the corpus spelling and punctuation policy (nothing is rejected)."""
-    return hindi_text.normalise(text)
+    return normalise_text(text)
 
 
 def score(refs: Sequence[str], hyps: Sequence[str]) -> dict[str, float | int]:
@@ -67,13 +71,17 @@ def score(refs: Sequence[str], hyps: Sequence[str]) -> dict[str, float | int]:
     return {"utterances": len(r), "cer": round(jiwer.cer(r, h), 4), "wer": round(jiwer.wer(r, h), 4)}
 
 
-def nemo_transcriber(nemo: Path, batch_size: int = 16) -> Transcriber:
-    """Greedy CTC transcription with NeMo's `transcribe()` on a `.nemo` file."""
+def nemo_transcriber(nemo: Path, batch_size: int = 16, checkpoint: Path | None = None) -> Transcriber:
+    """Greedy CTC transcription with NeMo's `transcribe()` on a `.nemo` file, optionally with the
+    weights of a training checkpoint of the same architecture."""
     import torch
     from nemo.collections.asr.models import EncDecCTCModelBPE
 
     torch.set_num_threads(2)
-    model = EncDecCTCModelBPE.restore_from(str(nemo), map_location="cpu").eval()
+    model = EncDecCTCModelBPE.restore_from(str(nemo), map_location="cpu")
+    if checkpoint is not None:
+        model.load_state_dict(torch.load(checkpoint, map_location="cpu")["state_dict"])
+    model.eval()
 
     def run(paths: list[Path]) -> list[str]:
         out = model.transcribe([str(p) for p in paths], batch_size=batch_size, verbose=False)
@@ -124,7 +132,7 @@ def evaluate(manifest: Path, transcribe: Transcriber) -> dict[str, Any]:
         "manifest": str(manifest),
         "seconds": round(seconds, 1),
         "overall": score([r.text for r in rows], hyps),
-        "by_engine": _grouped(rows, hyps, lambda r: r.voice.split("/")[0]),
+        "by_family": _grouped(rows, hyps, lambda r: voice_family(r.voice)),
         "by_voice": _grouped(rows, hyps, lambda r: r.voice),
         "worst": _examples(rows, hyps),
     }
@@ -160,21 +168,53 @@ def training_summary(train_dir: Path) -> dict[str, Any]:
     }
 
 
+def checkpoint_curve(nemo: Path, checkpoints: Path, manifest: Path, batch_size: int) -> list[dict[str, Any]]:
+    """CER/WER on `manifest` of every `step=N.ckpt` in `checkpoints`, in step order."""
+    curve = []
+    for ckpt in sorted(checkpoints.glob("step=*.ckpt"), key=lambda p: int(p.stem.split("=")[1])):
+        result = evaluate(manifest, nemo_transcriber(nemo, batch_size, checkpoint=ckpt))
+        curve.append({"step": int(ckpt.stem.split("=")[1]), **result["overall"], **_family_cer(result)})
+    return curve
+
+
+def _family_cer(result: dict[str, Any]) -> dict[str, float]:
+    return {f"cer_{family}": s["cer"] for family, s in result["by_family"].items()}
+
+
+def _scored(manifests: Sequence[Path], transcribe: Transcriber) -> dict[str, Any]:
+    return {m.stem.removesuffix("_manifest"): evaluate(m, transcribe) for m in manifests}
+
+
 def build_report(args: argparse.Namespace) -> dict[str, Any]:
-    """Scores of every model given, plus corpus statistics and training summary where given."""
-    report: dict[str, Any] = {"manifest": str(args.manifest), "models": {}}
-    if args.nemo:
-        result = evaluate(args.manifest, nemo_transcriber(args.nemo, args.batch_size))
-        report["models"]["nemo"] = {"path": str(args.nemo), "mb": _mb(args.nemo), **result}
+    """Scores of every model on every manifest, plus corpus statistics and training summary."""
+    report: dict[str, Any] = {"manifests": [str(m) for m in args.manifest], "models": {}}
+    for nemo in args.nemo:
+        result = _scored(args.manifest, nemo_transcriber(nemo, args.batch_size))
+        report["models"][f"nemo:{nemo}"] = {"path": str(nemo), "mb": _mb(nemo), "sets": result}
     if args.model_dir:
-        result = evaluate(args.manifest, onnx_transcriber(args.model_dir))
+        result = _scored(args.manifest, onnx_transcriber(args.model_dir))
         onnx = args.model_dir / MODEL_FILE
-        report["models"]["onnx"] = {"path": str(args.model_dir), "mb": _mb(onnx), **result}
+        report["models"]["onnx"] = {"path": str(args.model_dir), "mb": _mb(onnx), "sets": result}
     if args.corpus_stats and args.corpus_stats.exists():
         report["corpus"] = json.loads(args.corpus_stats.read_text(encoding="utf-8"))
     if args.train_dir:
         report["training"] = training_summary(args.train_dir)
+        if args.curve_manifest and args.nemo:
+            checkpoints = args.train_dir / "checkpoints"
+            curve = checkpoint_curve(args.nemo[0], checkpoints, args.curve_manifest, args.batch_size)
+            report["training"]["checkpoint_curve"] = curve
     return report
+
+
+def table(report: dict[str, Any]) -> str:
+    """A Markdown table: one row per model, set and voice family (CER, WER, utterances)."""
+    lines = ["| model | set | family | CER | WER | utterances |", "|---|---|---|---|---|---|"]
+    for name, model in report["models"].items():
+        for set_name, result in model["sets"].items():
+            for family, s in {"all": result["overall"], **result["by_family"]}.items():
+                scores = f"{s['cer']:.1%} | {s['wer']:.1%} | {s['utterances']}"
+                lines.append(f"| {name} | {set_name} | {family} | {scores} |")
+    return "\n".join(lines)
 
 
 def _mb(path: Path) -> float:
@@ -185,13 +225,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--manifest", type=Path, required=True)
-    parser.add_argument("--nemo", type=Path, help="a .nemo model")
+    parser.add_argument("--manifest", type=Path, action="append", required=True, help="repeatable")
+    parser.add_argument("--nemo", type=Path, action="append", default=[], help="a .nemo model (repeatable)")
     parser.add_argument("--model-dir", type=Path, help="an exported model directory (model.onnx)")
     parser.add_argument("--out", type=Path, help="write the JSON report here")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--corpus-stats", type=Path, help="include this corpus stats.json in the report")
     parser.add_argument("--train-dir", type=Path, help="include this training run's summary in the report")
+    parser.add_argument(
+        "--curve-manifest", type=Path, help="score every checkpoint of --train-dir on this manifest"
+    )
     args = parser.parse_args(argv)
     if not (args.nemo or args.model_dir):
         parser.error("give --nemo, --model-dir or both")
@@ -199,8 +242,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    for kind, result in report["models"].items():
-        print(kind, json.dumps({k: result[k] for k in ("overall", "by_engine")}, ensure_ascii=False))
+    print(table(report))
+    for row in report.get("training", {}).get("checkpoint_curve", []):
+        print("checkpoint", json.dumps(row))
 
 
 if __name__ == "__main__":

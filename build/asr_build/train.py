@@ -1,6 +1,7 @@
 """Train the small Hindi demo Conformer-CTC on the synthetic corpus, on CPU, resumably.
 
     python -m asr_build.train --corpus artifacts/corpus --out artifacts/train --max-minutes 75
+    python -m asr_build.train ... --init-from build/models/hi_demo_conformer_ctc_small.nemo --lr 1e-3
 
 Model (`SMALL`): Conformer d_model 144, 8 layers, 4 heads, conv kernel 15, striding x4 with 64
 subsampling channels, rel-pos table sized to 1600 encoder frames (64 s); the real model's featurizer;
@@ -9,16 +10,22 @@ a SentencePiece unigram tokenizer of 128 pieces trained on the training texts. A
 
 The run writes under `--out`: `tokenizer/`, `checkpoints/` (every `--checkpoint-every` steps and
 `last.ckpt`), `curve.jsonl` (one line per validation: step, minutes, losses, WER), `train.log` lines on
-stdout, and finally `model.nemo` (its config keeps `validation_ds`, which `transcribe()` needs). A
-re-run with the same `--out` resumes from `checkpoints/last.ckpt`; `--max-minutes` is the wall-clock
-budget of each invocation.
+stdout, and finally `model.nemo` (its config keeps `validation_ds`, which `transcribe()` needs, but no
+manifest paths of the build machine). A re-run with the same `--out` resumes from
+`checkpoints/last.ckpt`; `--max-minutes` is the wall-clock budget of each invocation.
+
+`--init-from MODEL.nemo` warm-starts a fresh run from a saved model of the same architecture: its
+tokenizer is reused (labels must map to the same pieces) and its weights are loaded; optimiser and
+schedule start anew. Without it the run trains from scratch, tokenizer included.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import shutil
+import tarfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +37,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
 from nemo.collections.asr.models import EncDecCTCModelBPE
+from omegaconf import open_dict
 
 from asr_build.conformer import SAMPLE_RATE, ConformerSize, ctc_bpe_config
 from asr_build.tokenizer import VOCAB_SIZE, train_tokenizer
@@ -68,6 +76,7 @@ class TrainOptions:
     val_every: int = 250
     checkpoint_every: int = 250
     seed: int = 0
+    init_from: Path | None = None
 
     @property
     def total_steps(self) -> int:
@@ -111,11 +120,47 @@ def optim_config(opts: TrainOptions) -> dict[str, Any]:
     }
 
 
+# .nemo member suffix -> file name in a NeMo tokenizer directory
+NEMO_TOKENIZER_FILES = {
+    "_tokenizer.model": "tokenizer.model",
+    "_tokenizer.vocab": "tokenizer.vocab",
+    "_vocab.txt": "vocab.txt",
+}
+
+
+def _nemo_member(nemo: Path, suffix: str) -> bytes:
+    with tarfile.open(nemo) as tar:
+        for member in tar.getmembers():
+            if member.name.endswith(suffix):
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    return extracted.read()
+    raise ValueError(f"{nemo} has no member ending in {suffix!r}")
+
+
+def extract_tokenizer(nemo: Path, out_dir: Path) -> Path:
+    """Write the tokenizer files packed in a `.nemo` into `out_dir` (a NeMo `tokenizer.dir`)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for suffix, name in NEMO_TOKENIZER_FILES.items():
+        (out_dir / name).write_bytes(_nemo_member(nemo, suffix))
+    return out_dir
+
+
+def load_weights(model: EncDecCTCModelBPE, nemo: Path) -> None:
+    """Load a `.nemo`'s weights into `model` (strict: the architectures must match)."""
+    state = torch.load(io.BytesIO(_nemo_member(nemo, "model_weights.ckpt")), map_location="cpu")
+    model.load_state_dict(state, strict=True)
+
+
 def build_model(opts: TrainOptions, trainer: pl.Trainer) -> EncDecCTCModelBPE:
-    """The model, with a tokenizer trained on the training texts (reused if already there)."""
+    """The model, with a tokenizer trained on the training texts or taken from `init_from` (reused if
+    already there)."""
     tokenizer_dir = opts.out / "tokenizer"
     if not (tokenizer_dir / "vocab.txt").exists():
-        train_tokenizer(read_texts(opts.corpus / "train_manifest.json"), tokenizer_dir)
+        if opts.init_from:
+            extract_tokenizer(opts.init_from, tokenizer_dir)
+        else:
+            train_tokenizer(read_texts(opts.corpus / "train_manifest.json"), tokenizer_dir)
     cfg = ctc_bpe_config(
         SMALL,
         tokenizer_dir,
@@ -201,7 +246,7 @@ def make_trainer(opts: TrainOptions, budget: WallClockBudget) -> pl.Trainer:
         filename="{step}",
         every_n_train_steps=opts.checkpoint_every,
         save_last=True,
-        save_top_k=1,
+        save_top_k=-1,  # keep them all: the learning curve is evaluated on them afterwards
     )
     return pl.Trainer(
         accelerator="cpu",
@@ -232,12 +277,18 @@ def train(opts: TrainOptions) -> Path:
     trainer = make_trainer(opts, budget)
     model = build_model(opts, trainer)
     last = opts.out / "checkpoints" / "last.ckpt"
+    if opts.init_from and not last.exists():
+        load_weights(model, opts.init_from)
     params = sum(p.numel() for p in model.parameters())
-    print(f"parameters {params:,}; total steps {opts.total_steps}; resume {last.exists()}", flush=True)
+    print(
+        f"parameters {params:,}; total steps {opts.total_steps}; resume {last.exists()}; "
+        f"init from {opts.init_from}",
+        flush=True,
+    )
     trainer.fit(model, ckpt_path=str(last) if last.exists() else None)
     trainer.save_checkpoint(last)
     nemo = opts.out / "model.nemo"
-    model.save_to(str(nemo))
+    save_portable(model, nemo)
     print(f"step {trainer.global_step}; wrote {nemo} ({nemo.stat().st_size / 1e6:.1f} MB)", flush=True)
     record_run(
         opts.out,
@@ -247,6 +298,19 @@ def train(opts: TrainOptions) -> Path:
         parameters=params,
     )
     return nemo
+
+
+def save_portable(model: EncDecCTCModelBPE, nemo: Path) -> None:
+    """`model.save_to(nemo)` without the build machine's paths: manifests unset, tokenizer dir relative
+    (the tokenizer files travel inside the `.nemo` as artifacts)."""
+    cfg = model.cfg
+    with open_dict(cfg):
+        for section in ("train_ds", "validation_ds", "test_ds"):
+            if section in cfg:
+                cfg[section].manifest_filepath = None
+        cfg.tokenizer.dir = "tokenizer"
+    model.cfg = cfg
+    model.save_to(str(nemo))
 
 
 def record_run(out: Path, *, start_step: int, end_step: int, minutes: float, parameters: int) -> None:
@@ -271,6 +335,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=TrainOptions.batch_size)
     parser.add_argument("--seed", type=int, default=TrainOptions.seed)
+    parser.add_argument("--lr", type=float, default=TrainOptions.lr, help="peak learning rate")
+    parser.add_argument("--warmup-steps", type=int, default=TrainOptions.warmup_steps)
+    parser.add_argument("--init-from", type=Path, help="warm-start from this .nemo (same architecture)")
     parser.add_argument("--save-nemo", type=Path, help="also copy the final .nemo here")
     args = parser.parse_args(argv)
     opts = TrainOptions(
@@ -280,6 +347,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         max_steps=args.max_steps,
         batch_size=args.batch_size,
         seed=args.seed,
+        lr=args.lr,
+        warmup_steps=args.warmup_steps,
+        init_from=args.init_from,
     )
     nemo = train(opts)
     if args.save_nemo:
