@@ -71,16 +71,20 @@ def score(refs: Sequence[str], hyps: Sequence[str]) -> dict[str, float | int]:
     return {"utterances": len(r), "cer": round(jiwer.cer(r, h), 4), "wer": round(jiwer.wer(r, h), 4)}
 
 
-def nemo_transcriber(nemo: Path, batch_size: int = 16, checkpoint: Path | None = None) -> Transcriber:
+def nemo_transcriber(
+    nemo: Path, batch_size: int = 16, checkpoint: Path | None = None, threads: int = 2
+) -> Transcriber:
     """Greedy CTC transcription with NeMo's `transcribe()` on a `.nemo` file, optionally with the
     weights of a training checkpoint of the same architecture."""
     import torch
     from nemo.collections.asr.models import EncDecCTCModelBPE
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     model = EncDecCTCModelBPE.restore_from(str(nemo), map_location="cpu")
     if checkpoint is not None:
-        model.load_state_dict(torch.load(checkpoint, map_location="cpu")["state_dict"])
+        # a Lightning checkpoint of our own run: it pickles the hyper-parameters beside the weights
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
+        model.load_state_dict(state)
     model.eval()
 
     def run(paths: list[Path]) -> list[str]:
@@ -168,11 +172,13 @@ def training_summary(train_dir: Path) -> dict[str, Any]:
     }
 
 
-def checkpoint_curve(nemo: Path, checkpoints: Path, manifest: Path, batch_size: int) -> list[dict[str, Any]]:
+def checkpoint_curve(
+    nemo: Path, checkpoints: Path, manifest: Path, batch_size: int, threads: int = 2
+) -> list[dict[str, Any]]:
     """CER/WER on `manifest` of every `step=N.ckpt` in `checkpoints`, in step order."""
     curve = []
     for ckpt in sorted(checkpoints.glob("step=*.ckpt"), key=lambda p: int(p.stem.split("=")[1])):
-        result = evaluate(manifest, nemo_transcriber(nemo, batch_size, checkpoint=ckpt))
+        result = evaluate(manifest, nemo_transcriber(nemo, batch_size, checkpoint=ckpt, threads=threads))
         curve.append({"step": int(ckpt.stem.split("=")[1]), **result["overall"], **_family_cer(result)})
     return curve
 
@@ -189,7 +195,7 @@ def build_report(args: argparse.Namespace) -> dict[str, Any]:
     """Scores of every model on every manifest, plus corpus statistics and training summary."""
     report: dict[str, Any] = {"manifests": [str(m) for m in args.manifest], "models": {}}
     for nemo in args.nemo:
-        result = _scored(args.manifest, nemo_transcriber(nemo, args.batch_size))
+        result = _scored(args.manifest, nemo_transcriber(nemo, args.batch_size, threads=args.threads))
         report["models"][f"nemo:{nemo}"] = {"path": str(nemo), "mb": _mb(nemo), "sets": result}
     if args.model_dir:
         result = _scored(args.manifest, onnx_transcriber(args.model_dir))
@@ -201,7 +207,9 @@ def build_report(args: argparse.Namespace) -> dict[str, Any]:
         report["training"] = training_summary(args.train_dir)
         if args.curve_manifest and args.nemo:
             checkpoints = args.train_dir / "checkpoints"
-            curve = checkpoint_curve(args.nemo[0], checkpoints, args.curve_manifest, args.batch_size)
+            curve = checkpoint_curve(
+                args.nemo[0], checkpoints, args.curve_manifest, args.batch_size, args.threads
+            )
             report["training"]["checkpoint_curve"] = curve
     return report
 
@@ -230,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--model-dir", type=Path, help="an exported model directory (model.onnx)")
     parser.add_argument("--out", type=Path, help="write the JSON report here")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for .nemo models")
     parser.add_argument("--corpus-stats", type=Path, help="include this corpus stats.json in the report")
     parser.add_argument("--train-dir", type=Path, help="include this training run's summary in the report")
     parser.add_argument(

@@ -77,6 +77,7 @@ class TrainOptions:
     checkpoint_every: int = 250
     seed: int = 0
     init_from: Path | None = None
+    threads: int = THREADS
 
     @property
     def total_steps(self) -> int:
@@ -270,7 +271,7 @@ def make_trainer(opts: TrainOptions, budget: WallClockBudget) -> pl.Trainer:
 
 def train(opts: TrainOptions) -> Path:
     """Train (resuming from `last.ckpt` if present) and write `<out>/model.nemo`; returns its path."""
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(opts.threads)
     pl.seed_everything(opts.seed)
     opts.out.mkdir(parents=True, exist_ok=True)
     budget = WallClockBudget(opts.max_minutes, fit_schedule=opts.max_steps is None)
@@ -338,6 +339,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=TrainOptions.lr, help="peak learning rate")
     parser.add_argument("--warmup-steps", type=int, default=TrainOptions.warmup_steps)
     parser.add_argument("--init-from", type=Path, help="warm-start from this .nemo (same architecture)")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="torch threads (1 on a CPU shared with other work)"
+    )
     parser.add_argument("--save-nemo", type=Path, help="also copy the final .nemo here")
     args = parser.parse_args(argv)
     opts = TrainOptions(
@@ -350,6 +354,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         lr=args.lr,
         warmup_steps=args.warmup_steps,
         init_from=args.init_from,
+        threads=args.threads,
     )
     nemo = train(opts)
     if args.save_nemo:

@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asr_build import corpus, hindi_text
+from asr_build import corpus
 from asr_build.corpus import CorpusOptions, Job, Voice
+from asr_build.text.normalise import clean
+from asr_build.text.ood import OOD_SENTENCES
+from asr_build.text.sentences import EXCLUDED
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ESPEAK = Voice(engine="espeak", name="hi+f2", speed=170, pitch=40, snr_db=35.0, peak=0.7)
@@ -69,13 +72,41 @@ def test_group_short_joins_short_phrases() -> None:
 
 def test_random_voice_ranges() -> None:
     rng = random.Random(0)
-    voices = [corpus.random_voice(rng, festival_share=0.3) for _ in range(500)]
+    voices = [corpus.random_voice(rng, festival_share=0.33) for _ in range(1000)]
     festival = [v for v in voices if v.engine == "festival"]
     espeak = [v for v in voices if v.engine == "espeak"]
-    assert 0.2 < len(festival) / len(voices) < 0.4
-    assert {v.name for v in espeak} == set(corpus.ESPEAK_VOICES)
-    assert all(130 <= v.speed <= 200 for v in espeak)
-    assert all(-200 <= v.cents <= 200 and 0.85 <= v.stretch <= 1.2 for v in festival)
+    assert 0.25 < len(festival) / len(voices) < 0.4
+    names = [v.name for v in espeak]
+    assert set(names) <= set(corpus.ESPEAK_VOICES)
+    assert 0.4 < sum(n in corpus.BASE_VOICES for n in names) / len(names) < 0.6
+    assert len(set(names)) > 60
+    assert all(120 <= v.speed <= 220 and 20 <= v.pitch <= 80 for v in espeak)
+    assert all(-300 <= v.cents <= 300 and 0.8 <= v.stretch <= 1.25 for v in festival)
+
+
+def test_held_out_family_is_never_a_training_voice() -> None:
+    # GIVEN the Klatt-synthesis variants WHEN voices are drawn for training THEN none of them is possible
+    assert not set(corpus.HELDOUT_VOICES) & set(corpus.ESPEAK_VOICES)
+    assert {corpus.voice_family(f"espeak/{v}") for v in corpus.HELDOUT_VOICES} == {corpus.HELDOUT_FAMILY}
+    assert corpus.voice_family("espeak/hi+m3") == "espeak"
+    assert corpus.voice_family(corpus.FESTIVAL_VOICE) == "festival"
+
+
+def test_eval_jobs_speak_the_ood_sentences() -> None:
+    jobs = corpus.eval_jobs(seed=13)
+    ood = [j for j in jobs if j.split == "ood"]
+    heldout = [j for j in jobs if j.split == "heldout"]
+    assert len(ood) == 4 * len(OOD_SENTENCES)
+    assert {j.voice.label for j in ood} == {
+        "espeak/hi",
+        "espeak/hi+m3",
+        "espeak/hi+f2",
+        corpus.FESTIVAL_VOICE,
+    }
+    assert len(heldout) == corpus.HELDOUT_PER_SENTENCE * len(OOD_SENTENCES)
+    assert all(j.voice.name in corpus.HELDOUT_VOICES and 150 <= j.voice.speed <= 180 for j in heldout)
+    assert all(j.voice.snr_db is None and not j.voice.telephone for j in jobs)
+    assert {j.text for j in jobs} == {clean(s) for s in OOD_SENTENCES}
 
 
 def test_plan_texts_keeps_test_sentences_out_of_training(tmp_path: Path) -> None:
@@ -84,8 +115,8 @@ def test_plan_texts_keeps_test_sentences_out_of_training(tmp_path: Path) -> None
     train = set(texts["train"])
     assert not train & set(texts["test"])
     assert not train & set(texts["dev"])
-    assert not train & set(hindi_text.EXCLUDED)
-    assert all(hindi_text.clean(t) == t for split in texts.values() for t in split)
+    assert not train & set(EXCLUDED)
+    assert all(clean(t) == t for split in texts.values() for t in split)
 
 
 @pytest.mark.parametrize(("stem", "text"), [corpus.TEST_CLIP_ESPEAK, corpus.TEST_CLIP_FESTIVAL])
@@ -97,3 +128,17 @@ def test_committed_clips_are_reproducible(tmp_path: Path, stem: str, text: str) 
     assert (info.samplerate, info.channels, info.subtype) == (16_000, 1, "PCM_16")
     assert 3.0 <= info.duration <= 5.0
     assert (DATA / f"{stem}.wav").stat().st_size < 200_000
+
+
+def test_build_corpus_reuses_written_utterances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an utterance already written by an earlier (stopped) run and one cut short
+    job = Job("train_000000", "train", "आज मौसम बहुत अच्छा है", ESPEAK, seed=1)
+    row = corpus.synthesise([job], tmp_path)[0]
+    short = tmp_path / "wav" / "train" / "train_000001.wav"
+    short.write_bytes((tmp_path / str(row["audio_filepath"])).read_bytes()[:44])
+    # WHEN a row is looked up for each
+    found = corpus._existing_row(job, tmp_path)
+    cut = corpus._existing_row(Job("train_000001", "train", "क ख", ESPEAK, seed=2), tmp_path)
+    # THEN the complete one is reused as it was written and the cut one is synthesised again
+    assert found == row
+    assert cut is None
