@@ -64,8 +64,8 @@ def test_embedded_model_scored_per_voice_and_engine(clips_manifest: Path) -> Non
     assert report["worst"][0]["voice"] == "festival/hi_nsk"
 
 
-# The embedded model's CER on these sentences (espeak-ng hi, 165 wpm), measured: gen 1 {GEN1}, gen 2 {GEN2}.
-OOD_CER_BOUND = 0.0
+# The embedded model's CER on these 12 sentences (espeak-ng hi, 165 wpm), measured: gen 1 4.5 % (WER 20 %).
+OOD_CER_BOUND = 0.07
 OOD_TEST_SENTENCES = OOD_SENTENCES[::6]
 
 
