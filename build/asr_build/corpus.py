@@ -287,6 +287,7 @@ def plan_texts(opts: CorpusOptions) -> dict[str, list[str]]:
             getattr(gra, split), n // 2, rng
         )
     texts["train"] = [t for t in texts["train"] if t not in held]
+    rng.shuffle(texts["train"])  # every prefix (`limit_train`) has the full mix of sources
     return texts
 
 

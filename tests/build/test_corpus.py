@@ -12,9 +12,10 @@ import soundfile as sf
 
 from asr_build import corpus
 from asr_build.corpus import CorpusOptions, Job, Voice
+from asr_build.text.grammar import grammar_sentences
 from asr_build.text.normalise import clean
 from asr_build.text.ood import OOD_SENTENCES
-from asr_build.text.sentences import EXCLUDED
+from asr_build.text.sentences import EXCLUDED, SENTENCES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ESPEAK = Voice(engine="espeak", name="hi+f2", speed=170, pitch=40, snr_db=35.0, peak=0.7)
@@ -117,6 +118,18 @@ def test_plan_texts_keeps_test_sentences_out_of_training(tmp_path: Path) -> None
     assert not train & set(texts["dev"])
     assert not train & set(EXCLUDED)
     assert all(clean(t) == t for split in texts.values() for t in split)
+
+
+def test_every_prefix_of_the_training_plan_mixes_all_sources(tmp_path: Path) -> None:
+    # GIVEN a plan whose last 35 % are word sequences WHEN only its first quarter is synthesised
+    opts = CorpusOptions(out=tmp_path, train=2000, dev=20, test=20, grammar_pool=2000)
+    prefix = corpus.plan_texts(opts)["train"][:500]
+    # THEN word sequences (too long for, or absent from, the sentence pools) are a fair share of it
+    grammar = set(grammar_sentences(opts.grammar_pool, opts.seed))
+    sentences = {clean(s) for s in (*SENTENCES, *grammar)}
+    grammar_share = sum(t in grammar for t in prefix) / len(prefix)
+    assert 0.2 < grammar_share < 0.4
+    assert sum(t not in sentences for t in prefix) / len(prefix) > 0.5
 
 
 @pytest.mark.parametrize(("stem", "text"), [corpus.TEST_CLIP_ESPEAK, corpus.TEST_CLIP_FESTIVAL])
