@@ -43,7 +43,7 @@ from asr_build.text.grammar import grammar_sentences
 from asr_build.text.normalise import clean, dedupe
 from asr_build.text.ood import OOD_SENTENCES
 from asr_build.text.sentences import EXCLUDED, SENTENCES
-from asr_build.text.split import split_sentences
+from asr_build.text.split import Split, split_sentences
 
 BASE_VOICES = ("hi", *(f"hi+m{i}" for i in range(1, 9)), *(f"hi+f{i}" for i in range(1, 6)))
 # espeak-ng's other formant-synthesis variants (data dir voices/!v), Klatt-synthesis ones excluded.
@@ -258,19 +258,27 @@ def _draw(pool: list[str], count: int, rng: random.Random) -> list[str]:
     return out
 
 
+def held_out_sentences() -> set[str]:
+    """Sentences that never reach train or dev: the out-of-domain set and the committed clips' texts."""
+    return set(dedupe(clean(t) for t in (*OOD_SENTENCES, *EXCLUDED)))
+
+
+def sentence_splits(seed: int, grammar_pool: int) -> tuple[Split, Split]:
+    """The natural and the grammar sentences, each split into train/dev/test by the seeded hash."""
+    held = held_out_sentences()
+    natural = [t for t in dedupe(clean(t) for t in [*SENTENCES, *sources.mo_phrases()]) if t not in held]
+    grammar = [t for t in dedupe(clean(t) for t in grammar_sentences(grammar_pool, seed)) if t not in held]
+    return split_sentences(natural, seed=seed), split_sentences(grammar, seed=seed, excluded=())
+
+
 def plan_texts(opts: CorpusOptions) -> dict[str, list[str]]:
     """Texts per split: natural phrases, grammar sentences, and (train only) word sequences.
 
     The out-of-domain sentences and the committed clips' sentences never appear in train or dev.
     """
     rng = random.Random(opts.seed)
-    held = set(dedupe(clean(t) for t in (*OOD_SENTENCES, *EXCLUDED)))
-    natural = [t for t in dedupe(clean(t) for t in [*SENTENCES, *sources.mo_phrases()]) if t not in held]
-    grammar = [
-        t for t in dedupe(clean(t) for t in grammar_sentences(opts.grammar_pool, opts.seed)) if t not in held
-    ]
-    nat = split_sentences(natural, seed=opts.seed)
-    gra = split_sentences(grammar, seed=opts.seed, excluded=())
+    held = held_out_sentences()
+    nat, gra = sentence_splits(opts.seed, opts.grammar_pool)
     n_random = round(opts.train * opts.random_share)
     n_weighted = round(opts.train * opts.weighted_share)
     n_grammar = round(opts.train * opts.grammar_share)

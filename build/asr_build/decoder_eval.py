@@ -8,7 +8,7 @@ Sets, synthesised into ``--out`` with the corpus's voices (`asr_build.corpus`):
 * ``hotoov`` / ``hot``: `HOT_OOV` (names the LM has never seen) and `HOT_KNOWN` (rare names it knows),
   by the three espeak voices; ``hotdev`` (`HOT_DEV`) is for tuning the hotword weight only.
 
-Texts are compared after `hindi_text.normalise` (both sides), with jiwer. Alpha, beta and the hotword
+Texts are compared after `asr_build.text.normalise` (both sides), with jiwer. Alpha, beta and the hotword
 weight are tuned on ``dev`` and ``hotdev`` only (notes/decoder.md).
 
     python -m asr_build.decoder_eval --model-dir DIR_WITH_LM --out artifacts/decoder_eval
@@ -26,8 +26,9 @@ import jiwer
 import numpy as np
 from numpy.typing import NDArray
 
-from asr_build import corpus, hindi_text
+from asr_build import corpus
 from asr_build.corpus import CorpusOptions, Job, Voice
+from asr_build.text.normalise import normalise
 from hindi_asr.audio import decode_audio
 from hindi_asr.decoding import DecodingOptions, join_words
 from hindi_asr.transcribe import Transcriber, TranscriberOptions
@@ -151,8 +152,8 @@ def make_sets(out: Path, names: Sequence[str]) -> dict[str, list[dict[str, Any]]
 
 
 def error_rates(references: Sequence[str], hypotheses: Sequence[str]) -> dict[str, float]:
-    refs = [hindi_text.normalise(r) for r in references]
-    hyps = [hindi_text.normalise(h) or "-" for h in hypotheses]
+    refs = [normalise(r) for r in references]
+    hyps = [normalise(h) or "-" for h in hypotheses]
     return {"cer": round(jiwer.cer(refs, hyps), 4), "wer": round(jiwer.wer(refs, hyps), 4)}
 
 

@@ -2,10 +2,11 @@
 
 Text (all offline, none of it the test split's sentences):
 
-* the *train* split of the corpus's sentence pool (`hindi_text.split_sentences` with the corpus's seed):
-  hand-written sentences, gettext catalogue and CLDR phrases, and generated grammar sentences; the dev
-  and test splits and the committed test clips' sentences (`hindi_text.EXCLUDED`) are left out;
-* vocabulary only: the words of `hindi_text.word_list()` (wordfreq's top Hindi words and hunspell-hi
+* the *train* split of the corpus's sentence pool (`corpus.sentence_splits` with the corpus's seed):
+  hand-written sentences, gettext catalogue phrases and generated grammar sentences; the dev and test
+  splits, the committed test clips' sentences (`text.sentences.EXCLUDED`) and the out-of-domain set
+  (`text.ood`) are left out;
+* vocabulary only: the words of `text.sources.word_list()` (wordfreq's top Hindi words and hunspell-hi
   stems) and the number words of `hindi_asr.numbers` (so ``numbers=digits`` sees them spelled right),
   each given a unigram continuation count of 1, so a word the sentences lack is known to the model
   without inventing contexts for it.
@@ -29,8 +30,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from asr_build import hindi_text
-from asr_build.corpus import CorpusOptions
+from asr_build.corpus import CorpusOptions, sentence_splits
+from asr_build.text import sources
+from asr_build.text.normalise import dedupe
 from hindi_asr import numbers
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
@@ -51,19 +53,13 @@ Ngram = tuple[str, ...]
 
 def training_text(seed: int = SEED, grammar_pool: int = GRAMMAR_POOL) -> list[str]:
     """The train split of the corpus's natural and grammar sentences (the corpus's own split)."""
-    natural = hindi_text.dedupe(
-        hindi_text.clean(t)
-        for t in [*hindi_text.SENTENCES, *hindi_text.mo_phrases(), *hindi_text.cldr_phrases()]
-    )
-    grammar = hindi_text.dedupe(hindi_text.clean(t) for t in hindi_text.grammar_sentences(grammar_pool, seed))
-    nat = hindi_text.split_sentences(natural, seed=seed)
-    gra = hindi_text.split_sentences(grammar, seed=seed, excluded=())
+    nat, gra = sentence_splits(seed, grammar_pool)
     return [*nat.train, *gra.train]
 
 
 def vocabulary() -> list[str]:
     """Words known to the model beyond its sentences: word lists and the number words."""
-    return hindi_text.dedupe([*hindi_text.word_list(), *numbers.UNITS, numbers.HUNDRED, *numbers.SCALES])
+    return dedupe([*sources.word_list(), *numbers.UNITS, numbers.HUNDRED, *numbers.SCALES])
 
 
 def count_ngrams(sentences: Iterable[str], order: int = ORDER) -> list[Counter[Ngram]]:

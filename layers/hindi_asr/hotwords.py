@@ -3,7 +3,7 @@
 A hotword is a word or a short phrase in Devanagari. Each of its words is boosted on its own: a partial
 word that is a prefix of a hotword word earns ``weight`` per character while it grows (so the beam keeps
 it), and the bonus stays only if the word is completed as that hotword word. Spelling follows the model's
-labels (the corpus policy of ``asr_build.hindi_text``): NFC, nukta dropped except in ड़ and ढ़, chandrabindu
+labels (the corpus policy of ``asr_build.text.normalise``): NFC, nukta dropped except in ड़ and ढ़, chandrabindu
 written as anusvara.
 """
 

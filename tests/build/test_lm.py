@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from asr_build import hindi_text, lm
+from asr_build import lm
+from asr_build.text import sentences as written
+from asr_build.text.normalise import clean, dedupe
+from asr_build.text.ood import OOD_SENTENCES
+from asr_build.text.split import split_sentences
 from hindi_asr.lm import NgramLanguageModel
 
 SENTENCES = ["राम घर गया", "राम बाजार गया", "सीता घर गई", "राम घर आया", "सीता बाजार गई"]
@@ -48,12 +52,13 @@ def test_kneser_ney_uses_continuation_counts_below_the_top_order() -> None:
     assert all(backoff is None for _, backoff in model[-1].values())  # the top order has no back-off
 
 
-def test_the_training_text_leaves_out_dev_test_and_the_clip_sentences() -> None:
+def test_the_training_text_leaves_out_dev_test_ood_and_the_clip_sentences() -> None:
     text = set(lm.training_text(grammar_pool=2_000))
-    natural = hindi_text.dedupe(hindi_text.clean(t) for t in hindi_text.SENTENCES)
-    split = hindi_text.split_sentences(natural, seed=lm.SEED)
+    held = {clean(t) for t in (*written.EXCLUDED, *OOD_SENTENCES)}
+    natural = [t for t in dedupe(clean(t) for t in written.SENTENCES) if t not in held]
+    split = split_sentences(natural, seed=lm.SEED)
     assert not text & set(split.test) and not text & set(split.dev)
-    assert not text & {hindi_text.clean(t) for t in hindi_text.EXCLUDED}
+    assert not text & held
     assert set(split.train) <= text
 
 
