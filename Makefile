@@ -10,7 +10,7 @@ PORT ?= 8000
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: setup setup-runtime run offline test test-fast lint fmt model random-model export corpus train demo-model \
-        bench image sam-local clean
+        bench search default-model-from-search image sam-local clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,12 +72,31 @@ export: $(VENV)/.dev
 	$(PY) -m asr_build.export --nemo $(NEMO) --out $(OUT)
 	$(PY) -m asr_build.verify --nemo $(NEMO) --model-dir $(OUT)
 
-# Latency side by side (NeMo eager, ONNX graph, whole runtime) on a 10 s clip, plus the runtime's peak memory.
+# Latency side by side on a 10 s clip, each contender in its own process (NeMo eager, sherpa-onnx, the runtime).
 DEMO_NEMO := build/models/hi_demo_conformer_ctc_small.nemo
 DEFAULT_MODEL_DIR := layers/hindi_asr/models/default
 bench: $(RANDOM_DIR)/model.onnx
-	$(PY) -m asr_build.bench --nemo $(RANDOM_NEMO) --model-dir $(RANDOM_DIR) --clip tests/data/hindi_clip.wav
-	$(PY) -m asr_build.bench --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR) --clip tests/data/hindi_clip.wav
+	$(PY) -m asr_build.bench --nemo $(RANDOM_NEMO) --model-dir $(RANDOM_DIR)
+	$(PY) -m asr_build.bench --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR)
+
+# The optimisation search (build/asr_build/search): graph variants x session options, accuracy on NEMO's
+# model directory (a user's test manifest with TEST_MANIFEST=...), speed on SPEED_NEMO (the demo model is
+# timed on the medium architecture), the winner baked into artifacts/search/<name>/winner.
+# QUICK=1: a reduced grid for CI. `make search NEMO=x.nemo` exports x.nemo first (to artifacts/models/<stem>).
+NEMO ?= $(DEMO_NEMO)
+SEARCH_SOURCE_DIR = $(if $(filter $(DEMO_NEMO),$(NEMO)),$(DEFAULT_MODEL_DIR),$(ART)/models/$(basename $(notdir $(NEMO))))
+SEARCH_SPEED = $(if $(filter $(DEMO_NEMO),$(NEMO)),--speed-model-dir $(RANDOM_DIR) --speed-nemo $(RANDOM_NEMO))
+search: $(VENV)/.dev $(if $(filter $(DEMO_NEMO),$(NEMO)),$(RANDOM_DIR)/model.onnx)
+	test -f $(SEARCH_SOURCE_DIR)/model.onnx || $(MAKE) export NEMO=$(NEMO) OUT=$(SEARCH_SOURCE_DIR)
+	$(PY) -m asr_build.search --model-dir $(SEARCH_SOURCE_DIR) --nemo $(NEMO) $(SEARCH_SPEED) \
+		$(if $(TEST_MANIFEST),--test-manifest $(TEST_MANIFEST)) $(if $(QUICK),--quick) --out $(ART)/search
+
+# The demo model's search winner becomes the embedded default model (the lead commits the files).
+SEARCH_WINNER := $(ART)/search/hi_demo_conformer_ctc_small/winner
+default-model-from-search:
+	test -f $(SEARCH_WINNER)/model.json || $(MAKE) search
+	rm -f $(DEFAULT_MODEL_DIR)/model.onnx $(DEFAULT_MODEL_DIR)/model.ort
+	cp -r $(SEARCH_WINNER)/. $(DEFAULT_MODEL_DIR)/
 
 clean:
 	rm -rf $(ART) .aws-sam .pytest_cache .mypy_cache .ruff_cache
@@ -125,9 +144,10 @@ decoder-eval: $(VENV)/.dev
 	$(PY) -m asr_build.decoder_eval --model-dir $(MODEL_DIR) --out $(ART)/decoder_eval
 
 # Infrastructure (infra/README.md): the Lambda image, SAM, and a private Docker engine where none runs.
-# MODEL_DIR picks the model baked into the image (/opt/model); default: the embedded one.
+# MODEL_DIR picks the model baked into the image (/opt/model); default: the demo model's search winner
+# when `make search` has made one, else the embedded model.
 .PHONY: lint-infra stage base-image docker-up docker-down sam-build deploy
-MODEL_DIR ?= $(DEFAULT_MODEL_DIR)
+MODEL_DIR ?= $(if $(wildcard $(SEARCH_WINNER)/model.json),$(SEARCH_WINNER),$(DEFAULT_MODEL_DIR))
 LAMBDA_PYTHON ?= 3.13
 # x86_64 or arm64: the wheels staged, the base image and the image's platform (and the template's
 # Architecture for sam-build). An arm64 build on an x86 host needs `infra/binfmt-arm64.sh register`.

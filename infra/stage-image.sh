@@ -7,7 +7,7 @@
 #                                   pinned to the versions installed in .venv, i.e. the tested ones),
 #                                   installed for the image's Python and platform by infra/lambda-pip.sh;
 #                                   redone only when that pinned list changes
-#   artifacts/image/model/          model.onnx, tokens.txt, model.json (and the LM it names) copied from MODEL_DIR
+#   artifacts/image/model/          every file of MODEL_DIR (model.onnx or model.ort, tokens.txt, model.json, ...)
 #                                   (default: the embedded model, layers/hindi_asr/models/default)
 #
 # LAMBDA_PYTHON (default 3.13) and LAMBDA_ARCH (x86_64|arm64) must match the template's Architecture.
@@ -24,7 +24,11 @@ base_provided=(boto3 botocore s3transfer jmespath python_dateutil six urllib3)
 
 log() { echo "[stage-image] $*" >&2; }
 
-for name in model.onnx tokens.txt model.json; do
+if [[ ! -s "$model_dir/model.onnx" && ! -s "$model_dir/model.ort" ]]; then
+    log "model directory $model_dir has no model.onnx or model.ort (make MODEL_DIR=path/to/model-dir image)"
+    exit 2
+fi
+for name in tokens.txt model.json; do
     if [[ ! -s "$model_dir/$name" ]]; then
         log "model directory $model_dir has no $name (make MODEL_DIR=path/to/model-dir image)"
         exit 2
@@ -50,10 +54,5 @@ fi
 
 rm -rf "$stage/model"
 mkdir -p "$stage/model"
-cp "$model_dir"/{model.onnx,tokens.txt,model.json} "$stage/model/"
-# The beam decoder's language model, if model.json's decoder section names one (make lm).
-lm_file=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("decoder", {}).get("lm", ""))' "$model_dir/model.json")
-if [[ -n "$lm_file" ]]; then
-    cp "$model_dir/$lm_file" "$stage/model/"
-fi
+cp -rL "$model_dir"/. "$stage/model/"
 log "staged model from $model_dir ($(du -sh "$stage/model" | cut -f1)), site-packages $(du -sh "$stage/site-packages" | cut -f1)"

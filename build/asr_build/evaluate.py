@@ -31,7 +31,7 @@ import jiwer
 
 from asr_build.corpus import voice_family
 from asr_build.text.normalise import normalise as normalise_text
-from hindi_asr.model import MODEL_FILE
+from hindi_asr.contract import MODEL_FILE
 
 Transcriber = Callable[[list[Path]], list[str]]
 N_EXAMPLES = 15

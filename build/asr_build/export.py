@@ -27,16 +27,21 @@ import torch
 from nemo.collections.asr.models import ASRModel, EncDecCTCModelBPE
 
 from asr_build.conformer import SAMPLE_RATE
-from hindi_asr.model import INPUT_NAMES, MODEL_FILE, OUTPUT_NAMES, SETTINGS_FILE, TOKENS_FILE  # the contract
+from hindi_asr.contract import (
+    DEFAULT_VARIANT,
+    INPUT_NAMES,
+    MIN_INPUT_SAMPLES,
+    MODEL_FILE,
+    OUTPUT_NAMES,
+    SETTINGS_FILE,
+    TOKENS_FILE,
+    default_session,
+    settings_json,
+    tokens_text,
+)
 
 OPSET = 18  # the dynamo exporter needs >= 18 for STFT on real input
 EXAMPLE_SECONDS = (3.0, 2.2)  # a padded batch of two, so the trace sees masking
-DEFAULT_SESSION = {
-    "graph_optimization_level": "ORT_ENABLE_ALL",
-    "execution_mode": "ORT_SEQUENTIAL",
-    "intra_op_num_threads": 0,
-    "inter_op_num_threads": 1,
-}
 
 
 class WaveformToLogProbs(torch.nn.Module):
@@ -143,7 +148,7 @@ def build_metadata(
     }
     featurizer.update(dither=0.0, preemph=float(model.preprocessor.featurizer.preemph or 0.0))
     tools = {pkg: version(pkg) for pkg in ("torch", "nemo_toolkit", "onnx", "onnxscript")}
-    return {
+    metadata = {
         "model_name": name,
         "model_type": "EncDecCTCModelBPE",
         "source_sha256": source_sha256,
@@ -163,6 +168,7 @@ def build_metadata(
         "model_author": "NVIDIA NeMo",
         "comment": "waveform [B,N] f32 16 kHz, waveform_lens [B] -> logprobs [B,T,V+1], logprobs_lens [B]",
     }
+    return metadata
 
 
 def _example_inputs() -> tuple[torch.Tensor, torch.Tensor]:
@@ -179,7 +185,7 @@ def export_onnx(module: torch.nn.Module, path: Path, *, output_names: Sequence[s
 
     The legacy exporter cannot export NeMo's complex-valued STFT; dynamo at opset 18 can.
     """
-    batch, samples = torch.export.Dim("batch", min=1), torch.export.Dim("samples", min=1600)
+    batch, samples = torch.export.Dim("batch", min=1), torch.export.Dim("samples", min=MIN_INPUT_SAMPLES)
     with torch.no_grad():
         program = torch.onnx.export(
             module,
@@ -206,12 +212,11 @@ def write_metadata(path: Path, metadata: dict[str, str]) -> None:
 
 def write_tokens(path: Path, vocab: list[str]) -> None:
     """sherpa-onnx's tokens.txt: ``piece id`` per line, the blank last."""
-    lines = [f"{piece} {i}" for i, piece in enumerate(vocab)] + [f"<blk> {len(vocab)}"]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(tokens_text(vocab), encoding="utf-8")
 
 
 def write_settings(path: Path, name: str, variant: str, session: dict[str, Any] | None = None) -> None:
-    settings = {"name": name, "variant": variant, "session": session or DEFAULT_SESSION}
+    settings = settings_json(name, variant, session or default_session())
     path.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -227,7 +232,7 @@ def export_model(
     metadata = build_metadata(model, name=name, source_sha256=source_sha256, max_input_s=max_input_s)
     write_metadata(onnx_path, metadata)
     write_tokens(out_dir / TOKENS_FILE, vocabulary(model))
-    write_settings(out_dir / SETTINGS_FILE, name, "fp32")
+    write_settings(out_dir / SETTINGS_FILE, name, DEFAULT_VARIANT)
     return ExportResult(out_dir, time.perf_counter() - start, onnx_path.stat().st_size / 1e6, metadata)
 
 

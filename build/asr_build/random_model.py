@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import random
 import tempfile
-import unicodedata
 from pathlib import Path
 
 import torch
@@ -20,20 +19,17 @@ from nemo.collections.asr.models import EncDecCTCModelBPE
 from wordfreq import top_n_list
 
 from asr_build.conformer import MEDIUM, ctc_bpe_config
+from asr_build.text.normalise import clean, dedupe
 from asr_build.tokenizer import VOCAB_SIZE, train_tokenizer
 
 N_WORDS = 20_000
 N_PHRASES = 20_000
 
 
-def _is_hindi_letter(char: str) -> bool:
-    return "\u0900" <= char <= "\u0963" or "\u0971" <= char <= "\u097f"
-
-
 def hindi_phrases(seed: int, *, n_words: int = N_WORDS, n_phrases: int = N_PHRASES) -> list[str]:
-    """Random 3-10 word phrases over the most frequent Devanagari-only Hindi words."""
-    words = [unicodedata.normalize("NFC", w) for w in top_n_list("hi", n_words)]
-    words = [w for w in words if all(_is_hindi_letter(c) for c in w)]
+    """Random 3-10 word phrases over the most frequent Hindi words, cleaned as the corpus cleans them."""
+    cleaned = dedupe(clean(w) for w in top_n_list("hi", n_words))
+    words = [w for w in cleaned if " " not in w]
     rng = random.Random(seed)
     return [" ".join(rng.choices(words, k=rng.randint(3, 10))) for _ in range(n_phrases)]
 

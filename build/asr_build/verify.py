@@ -1,7 +1,8 @@
 """Check an exported model directory against the NeMo model it came from.
 
 Runs the same waveforms through NeMo (PyTorch) and ONNX Runtime and reports the largest
-log-prob difference and the argmax agreement over valid frames.
+log-prob difference and the argmax agreement over valid frames (text is decoded by the runtime's
+``hindi_asr.decoding``, the one greedy decoder of the project).
 
     python -m asr_build.verify --nemo model.nemo --model-dir artifacts/models/NAME [FILE.wav ...]
 """
@@ -21,7 +22,7 @@ from nemo.collections.asr.models import EncDecCTCModelBPE
 
 from asr_build.conformer import SAMPLE_RATE
 from asr_build.export import load_model
-from hindi_asr.model import MODEL_FILE
+from hindi_asr.contract import MODEL_FILE
 
 RANDOM_LENGTHS = [1600, 16_000, 16_001, 80_000]  # 0.1 s, 1 s, odd, 5 s: one padded batch
 
@@ -69,15 +70,6 @@ def compare(
         agree.append(logprobs[row, :n].argmax(-1) == ref[row, :n].argmax(-1))
     matches = np.concatenate(agree)
     return Comparison(max(diffs), float(matches.mean()), int(matches.size))
-
-
-def greedy_ctc(logprobs: np.ndarray, length: int, vocab: list[str], blank: int) -> str:
-    """Greedy CTC with SentencePiece detokenisation, as NeMo's ``transcribe()`` does it."""
-    ids = logprobs[:length].argmax(axis=-1)
-    keep = np.ones_like(ids, dtype=bool)
-    keep[1:] = ids[1:] != ids[:-1]
-    pieces = [vocab[i] if vocab[i] != "<unk>" else " ⁇ " for i in ids[keep] if i != blank]
-    return "".join(pieces).replace("▁", " ").strip()
 
 
 def read_16k(path: Path) -> np.ndarray:

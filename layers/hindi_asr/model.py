@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,37 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
+from hindi_asr.contract import (
+    DEFAULT_MAX_INPUT_S,
+    DEFAULT_VARIANT,
+    INPUT_NAMES,
+    MODEL_FILE,
+    MODEL_FILES,
+    OUTPUT_NAMES,
+    REQUIRED_METADATA,
+    SESSION_OPTIONS,
+    SETTINGS_FILE,
+    TOKENS_FILE,
+    read_tokens,
+)
 from hindi_asr.errors import InvalidModelError, ModelUnavailableError
 from hindi_asr.options import TranscriberOptions
 
-MODEL_FILE = "model.onnx"
-TOKENS_FILE = "tokens.txt"
-SETTINGS_FILE = "model.json"
-INPUT_NAMES = ("waveform", "waveform_lens")
-OUTPUT_NAMES = ("logprobs", "logprobs_lens")
-REQUIRED_METADATA = ("model_name", "sample_rate", "vocabulary", "blank_id", "vocab_size", "frame_shift_s")
-DEFAULT_MAX_INPUT_S = 200.0
+__all__ = [  # the contract's names are re-exported for older importers; new code imports hindi_asr.contract
+    "EXECUTION_MODE",
+    "GRAPH_OPTIMIZATION",
+    "INPUT_NAMES",
+    "MODEL_FILE",
+    "OUTPUT_NAMES",
+    "REQUIRED_METADATA",
+    "SETTINGS_FILE",
+    "TOKENS_FILE",
+    "AsrModel",
+    "LogProbs",
+    "ModelInfo",
+    "SessionConfig",
+    "read_model_info",
+]
 
 GRAPH_OPTIMIZATION = {
     "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
@@ -62,13 +83,21 @@ class SessionConfig:
     inter_op_num_threads: int = 0
     graph_optimization_level: str = "all"
     execution_mode: str = "sequential"
+    allow_spinning: bool = True
+    enable_cpu_mem_arena: bool = True
+    enable_mem_pattern: bool = True
 
     @classmethod
     def from_json(cls, options: Mapping[str, Any]) -> SessionConfig:
-        known = {"intra_op_num_threads", "inter_op_num_threads", "graph_optimization_level", "execution_mode"}
-        unknown = sorted(set(options) - known)
+        unknown = sorted(set(options) - set(SESSION_OPTIONS))
         if unknown:
             raise InvalidModelError(f"model.json: unknown session options {unknown}")
+        flags = {}
+        for key in ("allow_spinning", "enable_cpu_mem_arena", "enable_mem_pattern"):
+            value = options.get(key, SESSION_OPTIONS[key])
+            if not isinstance(value, bool):
+                raise InvalidModelError(f"model.json: session option {key} must be true or false")
+            flags[key] = value
         return cls(
             intra_op_num_threads=int(options.get("intra_op_num_threads", 0)),
             inter_op_num_threads=int(options.get("inter_op_num_threads", 0)),
@@ -76,14 +105,15 @@ class SessionConfig:
                 options.get("graph_optimization_level", "all"), "ORT_ENABLE_"
             ),
             execution_mode=_option_name(options.get("execution_mode", "sequential"), "ORT_"),
+            **flags,
         )
 
     def with_overrides(self, settings: TranscriberOptions) -> SessionConfig:
-        return SessionConfig(
+        return replace(
+            self,
             intra_op_num_threads=_first(settings.intra_op_threads, self.intra_op_num_threads),
             inter_op_num_threads=_first(settings.inter_op_threads, self.inter_op_num_threads),
             graph_optimization_level=settings.graph_optimization or self.graph_optimization_level,
-            execution_mode=self.execution_mode,
         )
 
     def session_options(self) -> ort.SessionOptions:
@@ -95,6 +125,11 @@ class SessionConfig:
             options.execution_mode = EXECUTION_MODE[self.execution_mode]
         except KeyError as exc:
             raise InvalidModelError(f"unknown session option value {exc.args[0]!r}") from exc
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "1" if self.allow_spinning else "0"
+        )
+        options.enable_cpu_mem_arena = self.enable_cpu_mem_arena
+        options.enable_mem_pattern = self.enable_mem_pattern
         options.log_severity_level = 3  # warnings about unused initialisers are noise here
         return options
 
@@ -112,8 +147,8 @@ class AsrModel:
         """Open ``options.model_dir``: ``ModelUnavailableError`` if it is missing, ``InvalidModelError`` if
         it breaks the contract."""
         model_dir = options.model_dir
-        model_path = model_dir / MODEL_FILE
-        if not model_path.is_file():
+        model_path = next((model_dir / f for f in MODEL_FILES if (model_dir / f).is_file()), None)
+        if model_path is None:
             raise ModelUnavailableError(f"no {MODEL_FILE} in model directory {model_dir}")
         settings_json = _read_json(model_dir / SETTINGS_FILE)
         config = SessionConfig.from_json(settings_json.get("session", {})).with_overrides(options)
@@ -160,7 +195,7 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
         raise InvalidModelError("sample_rate, frame_shift_s and max_input_s must be positive")
     return ModelInfo(
         name=str(settings_json.get("name", metadata["model_name"])),
-        variant=str(settings_json.get("variant", "fp32")),
+        variant=str(settings_json.get("variant", DEFAULT_VARIANT)),
         sample_rate=sample_rate,
         vocabulary=vocabulary,
         blank_id=blank_id,
@@ -209,8 +244,6 @@ def _check_tokens(path: Path, info: ModelInfo) -> None:
     """tokens.txt (for sherpa-onnx) must agree with the metadata vocabulary when it is present."""
     if not path.is_file():
         return
-    pieces = [
-        line.rsplit(" ", 1)[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    pieces = read_tokens(path.read_text(encoding="utf-8"))
     if pieces[:-1] != list(info.vocabulary):
         raise InvalidModelError(f"{path} disagrees with the vocabulary in the model metadata")

@@ -17,13 +17,13 @@ import numpy as np
 
 from hindi_asr.audio import Audio, Waveform, decode_audio, stream_audio
 from hindi_asr.chunking import Chunk, merge_chunk_words, stream_chunks
+from hindi_asr.contract import MIN_INPUT_S
 from hindi_asr.decoder import Decoder, finish_words
 from hindi_asr.decoding import DecodingOptions, Word, join_words
 from hindi_asr.model import AsrModel
 from hindi_asr.options import TranscriberOptions
 
 LANGUAGE = "hi"
-MIN_MODEL_INPUT_S = 0.1  # the exporter traces the graph for inputs of at least 1,600 samples
 
 __all__ = [
     "LANGUAGE",
@@ -62,7 +62,7 @@ class Transcriber:
         self.chunk_s = min(options.chunk_s, info.max_input_s)
         self.overlap_s = min(options.overlap_s, self.chunk_s / 4)
         self.frame_samples = max(1, round(info.frame_shift_s * info.sample_rate))
-        self.min_samples = round(MIN_MODEL_INPUT_S * info.sample_rate)
+        self.min_samples = round(MIN_INPUT_S * info.sample_rate)
 
     @classmethod
     def load(cls, options: TranscriberOptions) -> Transcriber:

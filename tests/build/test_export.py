@@ -14,9 +14,9 @@ from nemo.collections.asr.models import ASRModel, EncDecCTCModelBPE
 from onnxruntime.capi.onnxruntime_pybind11_state import Fail
 
 from asr_build.export import export_onnx, load_model, sha256_of
-from asr_build.verify import compare, greedy_ctc, noise_batch, pad_batch
+from asr_build.verify import compare, noise_batch, pad_batch
+from hindi_asr.contract import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE
 from hindi_asr.decoding import decode, join_words
-from hindi_asr.model import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE
 
 from .conftest import SAMPLE_RATE
 
@@ -84,7 +84,7 @@ def test_logprobs_match_nemo(exported: tuple[Path, Path], hindi_speech: np.ndarr
         assert result.argmax_agreement == 1.0
 
 
-def test_greedy_text_matches_nemo_transcribe(  # both the reference decoder and the runtime's
+def test_greedy_text_matches_nemo_transcribe(  # the runtime's decoder, the project's only greedy decoder
     exported: tuple[Path, Path], hindi_speech: np.ndarray, tmp_path: Path
 ) -> None:
     nemo, model_dir = exported
@@ -101,15 +101,17 @@ def test_greedy_text_matches_nemo_transcribe(  # both the reference decoder and 
         paths.append(tmp_path / f"{name}.wav")
         sf.write(paths[-1], audio, SAMPLE_RATE, subtype="FLOAT")
     expected = [h.text for h in _nemo(nemo).transcribe([str(p) for p in paths], batch_size=1, verbose=False)]
-    assert any(expected), "NeMo produced no text at all: the comparison would be vacuous"
+    compared = 0
     for audio, text in zip(clips.values(), expected, strict=True):
+        if "⁇" in text:  # the runtime drops <unk>, which SentencePiece renders as ⁇
+            continue
         logprobs, lens = session.run(
             None, {"waveform": audio[None, :], "waveform_lens": np.array([audio.size])}
         )
-        assert greedy_ctc(logprobs[0], int(lens[0]), vocab, blank) == text
-        if "⁇" not in text:  # the runtime drops <unk>, which SentencePiece renders as ⁇
-            words = decode(logprobs[0, : lens[0]], vocab, blank_id=blank, frame_shift_s=0.04)
-            assert join_words(words) == text
+        words = decode(logprobs[0, : lens[0]], vocab, blank_id=blank, frame_shift_s=0.04)
+        assert join_words(words) == text
+        compared += bool(text)
+    assert compared, "NeMo produced no comparable text at all: the comparison would be vacuous"
 
 
 def test_model_directory_is_self_describing(exported: tuple[Path, Path]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import jiwer
 import pytest
 
-from hindi_asr.model import MODEL_FILE
+from hindi_asr.contract import MODEL_FILE
 from hindi_asr.options import EMBEDDED_MODEL_DIR, TranscriberOptions
 from hindi_asr.transcribe import get_transcriber
 

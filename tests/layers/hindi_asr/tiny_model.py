@@ -20,6 +20,17 @@ import soxr
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
+from hindi_asr.contract import (
+    INPUT_NAMES,
+    MODEL_FILE,
+    OUTPUT_NAMES,
+    SETTINGS_FILE,
+    TOKENS_FILE,
+    default_session,
+    settings_json,
+    tokens_text,
+)
+
 SAMPLE_RATE = 16_000
 FRAME = 640
 FRAME_SHIFT_S = FRAME / SAMPLE_RATE
@@ -42,17 +53,10 @@ def build_tiny_model(
     for key, value in _metadata(max_input_s).items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
-    onnx.save(model, str(out_dir / "model.onnx"))
-    lines = [f"{piece} {i}" for i, piece in enumerate(VOCABULARY)] + [f"<blk> {BLANK_ID}"]
-    (out_dir / "tokens.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    options = session or {
-        "graph_optimization_level": "ORT_ENABLE_ALL",
-        "execution_mode": "ORT_SEQUENTIAL",
-        "intra_op_num_threads": 1,
-        "inter_op_num_threads": 1,
-    }
-    settings = {"name": MODEL_NAME, "variant": "fp32", "session": options}
-    (out_dir / "model.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+    onnx.save(model, str(out_dir / MODEL_FILE))
+    (out_dir / TOKENS_FILE).write_text(tokens_text(VOCABULARY), encoding="utf-8")
+    settings = settings_json(MODEL_NAME, "fp32", session or default_session(intra_op_num_threads=1))
+    (out_dir / SETTINGS_FILE).write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
     return out_dir
 
 
@@ -132,12 +136,12 @@ def _graph() -> onnx.GraphProto:
         numpy_helper.from_array(np.array(-SCALE, dtype=np.float32), "neg_scale"),
     ]
     nodes = [
-        helper.make_node("Shape", ["waveform"], ["shape"]),
+        helper.make_node("Shape", [INPUT_NAMES[0]], ["shape"]),
         helper.make_node("Gather", ["shape", "zero_1d"], ["batch"], axis=0),
         helper.make_node("Gather", ["shape", "one_1d"], ["samples"], axis=0),
         helper.make_node("Div", ["samples", "frame_1d"], ["frames"]),
         helper.make_node("Mul", ["frames", "frame_1d"], ["usable"]),
-        helper.make_node("Slice", ["waveform", "zero_1d", "usable", "one_1d"], ["framed_flat"]),
+        helper.make_node("Slice", [INPUT_NAMES[0], "zero_1d", "usable", "one_1d"], ["framed_flat"]),
         helper.make_node("Concat", ["batch", "frames", "frame_1d"], ["framed_shape"], axis=0),
         helper.make_node("Reshape", ["framed_flat", "framed_shape"], ["framed"]),
         helper.make_node("Mul", ["framed", "framed"], ["power"]),
@@ -146,19 +150,21 @@ def _graph() -> onnx.GraphProto:
         helper.make_node("Sub", ["rms", "levels"], ["distance"]),
         helper.make_node("Mul", ["distance", "distance"], ["squared"]),
         helper.make_node("Mul", ["squared", "neg_scale"], ["logits"]),
-        helper.make_node("LogSoftmax", ["logits"], ["logprobs"], axis=-1),
-        helper.make_node("Div", ["waveform_lens", "frame"], ["logprobs_lens"]),
+        helper.make_node("LogSoftmax", ["logits"], [OUTPUT_NAMES[0]], axis=-1),
+        helper.make_node("Div", [INPUT_NAMES[1], "frame"], [OUTPUT_NAMES[1]]),
     ]
     return helper.make_graph(
         nodes,
         "tiny_ctc",
         [
-            helper.make_tensor_value_info("waveform", TensorProto.FLOAT, ["B", "N"]),
-            helper.make_tensor_value_info("waveform_lens", TensorProto.INT64, ["B"]),
+            helper.make_tensor_value_info(INPUT_NAMES[0], TensorProto.FLOAT, ["B", "N"]),
+            helper.make_tensor_value_info(INPUT_NAMES[1], TensorProto.INT64, ["B"]),
         ],
         [
-            helper.make_tensor_value_info("logprobs", TensorProto.FLOAT, ["B", "T", len(VOCABULARY) + 1]),
-            helper.make_tensor_value_info("logprobs_lens", TensorProto.INT64, ["B"]),
+            helper.make_tensor_value_info(
+                OUTPUT_NAMES[0], TensorProto.FLOAT, ["B", "T", len(VOCABULARY) + 1]
+            ),
+            helper.make_tensor_value_info(OUTPUT_NAMES[1], TensorProto.INT64, ["B"]),
         ],
         initializers,
     )

@@ -1,0 +1,171 @@
+"""Graphs: derive each recipe's ONNX graph from the exported fp32 model directory.
+
+Quantisation leaves the featurizer (STFT, mel filterbank, log, normalisation) in fp32: its mel MatMul
+feeds a log, where int8 error is amplified, and it is a few per cent of the time. Only MatMuls with a
+constant weight are quantised (attention's activation x activation products stay fp32).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from numpy.typing import NDArray
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    QuantFormat,
+    QuantType,
+    quantize_dynamic,
+    quantize_static,
+)
+
+from asr_build.search.pointwise import pointwise_to_matmul
+from asr_build.search.variants import GraphRecipe
+from hindi_asr.contract import (
+    INPUT_NAMES,
+    MODEL_FILE,
+    MODEL_FILES,
+    ORT_MODEL_FILE,
+    SETTINGS_FILE,
+    TOKENS_FILE,
+    default_session,
+    settings_json,
+)
+
+FEATURIZER_SCOPE = (
+    "featurizer"  # the exporter's module name for NeMo's featurizer (export.WaveformToLogProbs)
+)
+WEIGHT_TYPES = {"qint8": QuantType.QInt8, "quint8": QuantType.QUInt8}
+LEVELS = {
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+}
+
+
+def model_file(model_dir: Path) -> Path:
+    """The graph of a model directory (model.onnx, else model.ort)."""
+    for name in MODEL_FILES:
+        if (model_dir / name).is_file():
+            return model_dir / name
+    raise FileNotFoundError(f"no model file in {model_dir}")
+
+
+def featurizer_nodes(model: onnx.ModelProto) -> list[str]:
+    """Names of the nodes the exporter traced inside the featurizer module (from its scope metadata)."""
+    return [
+        node.name
+        for node in model.graph.node
+        if any(FEATURIZER_SCOPE in prop.value for prop in node.metadata_props if "scope" in prop.key)
+        or any(
+            prop.key == "namespace" and f"/{FEATURIZER_SCOPE}" in prop.value for prop in node.metadata_props
+        )
+    ]
+
+
+class SpeechReader(CalibrationDataReader):  # type: ignore[misc]
+    """Feeds calibration waveforms, one utterance per batch."""
+
+    def __init__(self, clips: Sequence[NDArray[np.float32]]) -> None:
+        self._batches: Iterator[dict[str, NDArray[np.generic]]] = iter(
+            {
+                INPUT_NAMES[0]: clip[np.newaxis, :].astype(np.float32),
+                INPUT_NAMES[1]: np.array([clip.size], dtype=np.int64),
+            }
+            for clip in clips
+        )
+
+    def get_next(self) -> dict[str, NDArray[np.generic]] | None:
+        return next(self._batches, None)
+
+
+def build_graph(
+    recipe: GraphRecipe, fp32_dir: Path, out_dir: Path, calibration: Sequence[NDArray[np.float32]]
+) -> Path:
+    """Write ``out_dir`` (graph, tokens.txt, model.json) for ``recipe``; returns ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    source = onnx.load(str(fp32_dir / MODEL_FILE))
+    metadata = {p.key: p.value for p in source.metadata_props}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "work.onnx"
+        model = source
+        if recipe.pointwise_to_matmul:
+            model, _ = pointwise_to_matmul(model)
+        onnx.save(model, str(work))
+        excluded = featurizer_nodes(source)
+        if recipe.quantise == "dynamic":
+            quantised = Path(tmp) / "dynamic.onnx"
+            quantize_dynamic(
+                work,
+                quantised,
+                op_types_to_quantize=list(recipe.op_types),
+                per_channel=recipe.per_channel,
+                weight_type=WEIGHT_TYPES[recipe.weight_type],
+                nodes_to_exclude=excluded,
+                extra_options={"MatMulConstBOnly": True},
+            )
+            work = quantised
+        elif recipe.quantise == "static":
+            quantised = Path(tmp) / "static.onnx"
+            quantize_static(
+                work,
+                quantised,
+                SpeechReader(calibration),
+                quant_format=QuantFormat.QDQ,
+                op_types_to_quantize=list(recipe.op_types),
+                per_channel=recipe.per_channel,
+                activation_type=QuantType.QUInt8,
+                weight_type=WEIGHT_TYPES[recipe.weight_type],
+                nodes_to_exclude=excluded,
+                extra_options={"MatMulConstBOnly": True},
+            )
+            work = quantised
+        for stale in MODEL_FILES:
+            (out_dir / stale).unlink(missing_ok=True)
+        if recipe.optimise:
+            _optimise_offline(work, out_dir, recipe, metadata)
+        else:
+            _save_with_metadata(onnx.load(str(work)), out_dir / MODEL_FILE, metadata)
+    shutil.copy2(fp32_dir / TOKENS_FILE, out_dir / TOKENS_FILE)
+    name = json.loads((fp32_dir / SETTINGS_FILE).read_text(encoding="utf-8")).get(
+        "name", metadata["model_name"]
+    )
+    session = default_session(graph_optimization_level="disable" if recipe.optimise else "all")
+    (out_dir / SETTINGS_FILE).write_text(
+        json.dumps(settings_json(name, recipe.name, session), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return out_dir
+
+
+def _optimise_offline(source: Path, out_dir: Path, recipe: GraphRecipe, metadata: dict[str, str]) -> None:
+    """Let ONNX Runtime optimise ``source`` at ``recipe.optimise`` and save the result (ONNX or ORT)."""
+    assert recipe.optimise is not None
+    options = ort.SessionOptions()
+    options.graph_optimization_level = LEVELS[recipe.optimise]
+    options.log_severity_level = 3
+    if recipe.ort_format:
+        # ORT format keeps the model's metadata: what the session read is what it saves.
+        model = onnx.load(str(source))
+        _save_with_metadata(model, source, metadata)
+        options.optimized_model_filepath = str(out_dir / ORT_MODEL_FILE)
+        options.add_session_config_entry("session.save_model_format", "ORT")
+    else:
+        options.optimized_model_filepath = str(out_dir / MODEL_FILE)
+    ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
+    if not recipe.ort_format:
+        _save_with_metadata(onnx.load(str(out_dir / MODEL_FILE)), out_dir / MODEL_FILE, metadata)
+
+
+def _save_with_metadata(model: onnx.ModelProto, path: Path, metadata: dict[str, str]) -> None:
+    del model.metadata_props[:]
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(model, str(path))

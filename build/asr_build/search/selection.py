@@ -1,0 +1,76 @@
+"""The rule that picks the winner and the Lambda memory size, stated once and written into the report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from asr_build.search.cost import costs
+
+CER_SLACK = 0.003  # 0.3 percentage points
+MIN_AGREEMENT = 0.95
+TARGET_CLIP = "10"
+LATENCY_BOUND_MS = 1000.0  # a 10 s clip answered within 1 s (RTF 0.1) at the chosen memory size
+
+
+@dataclass(frozen=True)
+class Rule:
+    cer_slack: float = CER_SLACK
+    min_agreement: float = MIN_AGREEMENT
+    clip: str = TARGET_CLIP
+    latency_bound_ms: float = LATENCY_BOUND_MS
+
+    def describe(self, threads: int) -> str:
+        return (
+            f"winner: among variants whose graph has CER <= fp32 CER + {self.cer_slack * 100:.1f} points "
+            f"and transcripts equal to fp32's on >= {self.min_agreement:.0%} of test clips, and which are "
+            f"portable (not saved at ORT_ENABLE_ALL, whose kernels are laid out for this machine's CPU), "
+            f"the one with the lowest median latency on the {self.clip} s clip at {threads} threads. Memory "
+            f"size: the cheapest per audio hour whose {self.clip} s latency, measured at that size's vCPU "
+            f"count as threads, is <= {self.latency_bound_ms:.0f} ms."
+        )
+
+    def passes(self, accuracy: Mapping[str, Any], fp32: Mapping[str, Any]) -> bool:
+        return bool(
+            accuracy["cer"] <= fp32["cer"] + self.cer_slack + 1e-9
+            and accuracy["agreement"] >= self.min_agreement
+        )
+
+
+def pick_winner(rows: Sequence[Mapping[str, Any]], rule: Rule, threads: int) -> Mapping[str, Any]:
+    """The fastest eligible variant at ``threads``; fp32 at ``threads`` if nothing else passes."""
+    eligible = [
+        r for r in rows if r["threads"] == threads and r["passes_gate"] and r["config"]["graph"]["portable"]
+    ]
+    if not eligible:
+        raise ValueError(f"no eligible variant at {threads} threads (fp32 always passes: none was measured?)")
+    return min(eligible, key=lambda r: r["latency_ms"][rule.clip]["median"])
+
+
+def siblings(rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
+    """The winner's graph and session options at each measured thread count; where those exact options
+    were not measured at a thread count, the same graph with default options stands in."""
+
+    def options(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in row["config"]["session"].items() if k != "threads"}
+
+    same_graph = [r for r in rows if r["config"]["graph"]["name"] == winner["config"]["graph"]["name"]]
+    found: dict[int, Mapping[str, Any]] = {}
+    for row in sorted(same_graph, key=lambda r: options(r) != options(winner)):
+        found.setdefault(row["threads"], row)
+    return found
+
+
+def pick_memory(
+    rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any], rule: Rule, cores: int
+) -> tuple[int, dict[str, dict[str, Any]]]:
+    """The memory size (MB) the rule picks for ``winner``, and the cost table it picked from."""
+    by_threads = {t: r["latency_ms"][rule.clip]["median"] for t, r in siblings(rows, winner).items()}
+    table = costs(by_threads, float(rule.clip), cores)
+    fast_enough = {mb: c for mb, c in table.items() if c["latency_ms"] <= rule.latency_bound_ms}
+    if fast_enough:
+        chosen = min(fast_enough, key=lambda mb: (fast_enough[mb]["usd"], fast_enough[mb]["latency_ms"]))
+    else:  # nothing meets the bound: the fastest size
+        chosen = min(table, key=lambda mb: (table[mb]["latency_ms"], table[mb]["usd"]))
+    return int(chosen), table

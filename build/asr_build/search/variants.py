@@ -1,0 +1,160 @@
+"""The search space: a variant is a graph recipe x ONNX Runtime session options x threads, by name.
+
+Every variant is a frozen dataclass that serialises to JSON (``to_json``/``from_json``) and whose name
+says what differs from the defaults, e.g. ``int8-matmul/t2`` or ``fp32/t2-nospin``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from hindi_asr.contract import default_session
+
+
+@dataclass(frozen=True)
+class GraphRecipe:
+    """How one ONNX graph is derived from the exported fp32 graph.
+
+    ``optimise``: saved offline by ONNX Runtime at this level ("extended" or "all"), then loaded with
+    optimisation off. ``ort_format``: the same, saved in ORT format. ``quantise``: "dynamic" (weights
+    int8, activations quantised at run time) or "static" (QDQ, activation ranges calibrated on speech).
+    ``pointwise_to_matmul``: 1x1 Conv1d rewritten to MatMul first, so MatMul quantisation reaches them.
+    """
+
+    name: str
+    optimise: str | None = None
+    ort_format: bool = False
+    quantise: str | None = None
+    op_types: tuple[str, ...] = ("MatMul",)
+    per_channel: bool = False
+    weight_type: str = "qint8"
+    pointwise_to_matmul: bool = False
+
+    @property
+    def portable(self) -> bool:
+        """False for graphs saved at ORT_ENABLE_ALL: they hold kernels laid out for this machine's CPU."""
+        return self.optimise != "all"
+
+
+@dataclass(frozen=True)
+class SessionRecipe:
+    """ONNX Runtime session options of a variant (model.json's ``session`` object)."""
+
+    threads: int = 2
+    graph_optimization_level: str = "all"
+    allow_spinning: bool = True
+    execution_mode: str = "sequential"
+    enable_cpu_mem_arena: bool = True
+    enable_mem_pattern: bool = True
+
+    def model_json(self) -> dict[str, Any]:
+        return default_session(
+            intra_op_num_threads=self.threads,
+            inter_op_num_threads=1,
+            graph_optimization_level=self.graph_optimization_level,
+            execution_mode=self.execution_mode,
+            allow_spinning=self.allow_spinning,
+            enable_cpu_mem_arena=self.enable_cpu_mem_arena,
+            enable_mem_pattern=self.enable_mem_pattern,
+        )
+
+    @property
+    def suffix(self) -> str:
+        """What differs from the defaults, e.g. ``t2-nospin-noarena``."""
+        default = SessionRecipe()
+        parts = [f"t{self.threads}"]
+        if self.graph_optimization_level not in (default.graph_optimization_level, "disable"):
+            parts.append(self.graph_optimization_level)
+        if not self.allow_spinning:
+            parts.append("nospin")
+        if self.execution_mode != default.execution_mode:
+            parts.append(self.execution_mode)
+        if not self.enable_cpu_mem_arena:
+            parts.append("noarena")
+        if not self.enable_mem_pattern:
+            parts.append("nopattern")
+        return "-".join(parts)
+
+
+@dataclass(frozen=True)
+class Variant:
+    graph: GraphRecipe
+    session: SessionRecipe = field(default_factory=SessionRecipe)
+
+    @property
+    def name(self) -> str:
+        return f"{self.graph.name}/{self.session.suffix}"
+
+    @property
+    def slug(self) -> str:
+        """The name as a file name."""
+        return self.name.replace("/", "__")
+
+    def to_json(self) -> dict[str, Any]:
+        graph = {**asdict(self.graph), "portable": self.graph.portable}
+        return {"name": self.name, "graph": graph, "session": asdict(self.session)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Variant:
+        graph = {k: v for k, v in data["graph"].items() if k != "portable"}
+        graph["op_types"] = tuple(graph.get("op_types", ("MatMul",)))
+        _check_keys(GraphRecipe, graph)
+        _check_keys(SessionRecipe, data["session"])
+        return cls(GraphRecipe(**graph), SessionRecipe(**data["session"]))
+
+
+def _check_keys(kind: type, data: dict[str, Any]) -> None:
+    unknown = set(data) - {f.name for f in fields(kind)}
+    if unknown:
+        raise ValueError(f"unknown {kind.__name__} keys {sorted(unknown)}")
+
+
+FP32 = GraphRecipe("fp32")
+GRAPHS = (
+    FP32,
+    GraphRecipe("opt-extended", optimise="extended"),
+    GraphRecipe("opt-all", optimise="all"),
+    GraphRecipe("ort-extended", optimise="extended", ort_format=True),
+    GraphRecipe("int8-matmul", quantise="dynamic"),
+    GraphRecipe("int8-matmul-u8", quantise="dynamic", weight_type="quint8"),
+    GraphRecipe("int8-matmul-pc", quantise="dynamic", per_channel=True),
+    GraphRecipe("int8-matmul-conv", quantise="dynamic", op_types=("MatMul", "Conv")),
+    GraphRecipe("pw-int8-matmul", quantise="dynamic", pointwise_to_matmul=True),
+    GraphRecipe("pw-int8-matmul-pc", quantise="dynamic", pointwise_to_matmul=True, per_channel=True),
+    GraphRecipe("qdq-static", quantise="static"),
+    GraphRecipe("pw-qdq-static", quantise="static", pointwise_to_matmul=True),
+)
+QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "pw-int8-matmul")
+FEW_THREADS = ("fp32", "int8-matmul", "pw-int8-matmul", "qdq-static")  # also timed below the top thread count
+TUNED = ("fp32", "int8-matmul")  # also timed with each non-default session option
+
+
+def graph_session(graph: GraphRecipe, session: SessionRecipe) -> SessionRecipe:
+    """Offline-optimised graphs are loaded with optimisation off: the work is done already."""
+    return replace(session, graph_optimization_level="disable") if graph.optimise else session
+
+
+def grid(*, quick: bool, threads: tuple[int, ...] = (1, 2)) -> list[Variant]:
+    """Every graph at the default session and the largest thread count; the main graphs at every thread
+    count (for the memory sizes with fewer vCPUs); session options on fp32 and int8 at the largest.
+
+    Quick: the quick graphs at the largest thread count, fp32 at each, and fp32 without spinning."""
+    top = max(threads)
+    if quick:
+        graphs = [g for g in GRAPHS if g.name in QUICK_GRAPHS]
+        variants = [Variant(FP32, SessionRecipe(threads=t)) for t in threads]
+        variants += [Variant(g, graph_session(g, SessionRecipe(threads=top))) for g in graphs]
+        variants.append(Variant(FP32, SessionRecipe(threads=top, allow_spinning=False)))
+        return list(dict.fromkeys(variants))
+    variants = [Variant(g, graph_session(g, SessionRecipe(threads=top))) for g in GRAPHS]
+    few = [g for g in GRAPHS if g.name in FEW_THREADS]
+    variants += [Variant(g, SessionRecipe(threads=t)) for t in threads for g in few]
+    options = [
+        SessionRecipe(threads=top, allow_spinning=False),
+        SessionRecipe(threads=top, graph_optimization_level="extended"),
+        SessionRecipe(threads=top, enable_cpu_mem_arena=False, enable_mem_pattern=False),
+    ]
+    tuned = [g for g in GRAPHS if g.name in TUNED]
+    variants += [Variant(g, graph_session(g, s)) for g in tuned for s in options]
+    return list(dict.fromkeys(variants))

@@ -1,0 +1,180 @@
+"""The search's stages on small inputs: variants, the 1x1-conv rewrite, graphs, selection, cost, bake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from asr_build.search import cost, selection
+from asr_build.search.graphs import build_graph, featurizer_nodes
+from asr_build.search.pointwise import pointwise_to_matmul
+from asr_build.search.report import bake_winner
+from asr_build.search.variants import FP32, GRAPHS, GraphRecipe, SessionRecipe, Variant, grid
+from hindi_asr.contract import MODEL_FILE, ORT_MODEL_FILE, SETTINGS_FILE, TOKENS_FILE
+from hindi_asr.model import AsrModel
+from hindi_asr.options import TranscriberOptions
+from tests.layers.hindi_asr.tiny_model import build_tiny_model
+
+
+def test_variants_round_trip_through_json_and_have_unique_names() -> None:
+    for quick in (True, False):
+        variants = grid(quick=quick)
+        assert len({v.name for v in variants}) == len(variants)
+        for variant in variants:
+            assert Variant.from_json(json.loads(json.dumps(variant.to_json()))) == variant
+    with pytest.raises(ValueError, match="unknown"):
+        Variant.from_json({"graph": {"name": "x", "bits": 4}, "session": {}})
+
+
+def test_offline_optimised_graphs_are_loaded_without_optimisation() -> None:
+    variants = grid(quick=False)
+    for v in variants:
+        assert (v.session.graph_optimization_level == "disable") == (v.graph.optimise is not None)
+    assert not next(g for g in GRAPHS if g.optimise == "all").portable
+    assert Variant(FP32, SessionRecipe(threads=2, allow_spinning=False)).name == "fp32/t2-nospin"
+
+
+def _conformer_like_graph() -> onnx.ModelProto:
+    """x [B, T, 8] -> Transpose -> 1x1 Conv (bias) -> Relu -> 1x1 Conv (no bias) -> Transpose -> y."""
+    rng = np.random.default_rng(0)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((6, 8, 1)).astype(np.float32), "w1"),
+        numpy_helper.from_array(rng.standard_normal(6).astype(np.float32), "b1"),
+        numpy_helper.from_array(rng.standard_normal((5, 6, 1)).astype(np.float32), "w2"),
+        numpy_helper.from_array(rng.standard_normal((4, 5, 3)).astype(np.float32), "w3"),  # not 1x1
+    ]
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["xt"], perm=[0, 2, 1]),
+        helper.make_node("Conv", ["xt", "w1", "b1"], ["c1"], name="pw1", kernel_shape=[1]),
+        helper.make_node("Relu", ["c1"], ["r"]),
+        helper.make_node("Conv", ["r", "w2"], ["c2"], name="pw2", kernel_shape=[1]),
+        helper.make_node("Conv", ["c2", "w3"], ["c3"], name="k3", kernel_shape=[3], pads=[1, 1]),
+        helper.make_node("Transpose", ["c3"], ["y"], perm=[0, 2, 1]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "T", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["B", "T", 4])],
+        inits,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return np.asarray(session.run(None, {"x": x})[0])
+
+
+def test_pointwise_convs_become_matmuls_with_the_same_output() -> None:
+    # GIVEN two pointwise convolutions (one fed by NeMo's transpose) and a 3-wide one
+    model = _conformer_like_graph()
+    x = np.random.default_rng(1).standard_normal((2, 7, 8)).astype(np.float32)
+    # WHEN rewritten
+    rewritten, count = pointwise_to_matmul(model)
+    onnx.checker.check_model(rewritten)
+    # THEN the two 1x1 convs are MatMuls, the 3-wide conv is untouched, and the output is the same
+    ops = [n.op_type for n in rewritten.graph.node]
+    assert count == 2 and ops.count("MatMul") == 2 and ops.count("Conv") == 1
+    assert "w1" not in {i.name for i in rewritten.graph.initializer}
+    np.testing.assert_allclose(_run(rewritten, x), _run(model, x), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "recipe",
+    [GraphRecipe("opt-extended", optimise="extended"), GraphRecipe("ort", optimise="basic", ort_format=True)],
+    ids=lambda r: r.name,
+)
+def test_derived_graphs_keep_the_contract(recipe: GraphRecipe, tmp_path: Path) -> None:
+    # GIVEN the tiny contract model WHEN a graph is derived from it
+    source = build_tiny_model(tmp_path / "fp32")
+    out = build_graph(recipe, source, tmp_path / recipe.name, calibration=[])
+    # THEN it loads in the runtime with the same metadata, and model.json names the recipe
+    model = AsrModel.load(TranscriberOptions(model_dir=out))
+    reference = AsrModel.load(TranscriberOptions(model_dir=source))
+    assert model.info.metadata == reference.info.metadata and model.info.variant == recipe.name
+    assert (out / (ORT_MODEL_FILE if recipe.ort_format else MODEL_FILE)).is_file()
+    assert model.config.graph_optimization_level == "disable"
+    audio = (np.sin(np.arange(16_000) / 5) * 0.3).astype(np.float32)
+    assert np.abs(model.run(audio) - reference.run(audio)).max() <= 1e-5
+
+
+def test_featurizer_nodes_are_found_by_the_exporters_scope_metadata() -> None:
+    model = _conformer_like_graph()
+    prop = model.graph.node[1].metadata_props.add()
+    prop.key, prop.value = "namespace", ": m.WaveformToLogProbs/featurizer: FilterbankFeatures/conv"
+    assert featurizer_nodes(model) == ["pw1"]
+
+
+def _row(
+    name: str, threads: int, ms: float, *, passes: bool = True, graph: str | None = None
+) -> dict[str, Any]:
+    variant = Variant(
+        next(g for g in GRAPHS if g.name == (graph or name.split("/")[0])), SessionRecipe(threads=threads)
+    )
+    return {
+        "name": name,
+        "config": variant.to_json(),
+        "threads": threads,
+        "latency_ms": {"10": {"median": ms, "p95": ms}},
+        "passes_gate": passes,
+    }
+
+
+def test_rule_picks_the_fastest_passing_portable_variant_and_the_cheapest_fast_memory() -> None:
+    rule = selection.Rule()
+    rows = [
+        _row("fp32/t2", 2, 200.0),
+        _row("int8-matmul/t2", 2, 120.0),
+        _row("int8-matmul/t1", 1, 190.0),
+        _row("pw-int8-matmul/t2", 2, 90.0, passes=False),
+        _row("opt-all/t2", 2, 80.0),  # fastest, but laid out for this CPU
+    ]
+    winner = selection.pick_winner(rows, rule, threads=2)
+    assert winner["name"] == "int8-matmul/t2"
+    memory, table = selection.pick_memory(rows, winner, rule, cores=2)
+    # 1 vCPU at 190 ms costs less than 2 vCPUs at 120 ms, and both are under the bound
+    assert memory == 1769 and table["1769"]["usd"] < table["3008"]["usd"]
+    slow = selection.pick_memory(rows, winner, selection.Rule(latency_bound_ms=150.0), cores=2)
+    assert slow[0] == 3008
+
+
+def test_gate_is_cer_slack_and_agreement() -> None:
+    rule, fp32 = selection.Rule(), {"cer": 0.05, "agreement": 1.0}
+    assert rule.passes({"cer": 0.053, "agreement": 0.95}, fp32)
+    assert not rule.passes({"cer": 0.0531, "agreement": 1.0}, fp32)
+    assert not rule.passes({"cer": 0.04, "agreement": 0.94}, fp32)
+
+
+def test_cost_per_audio_hour() -> None:
+    # 360 requests of 10 s, 100 ms each at 1,769 MB: 36 s x 1.7275 GB x $0.0000166667 + 360 x $0.2e-6
+    expected = 36 * 1769 / 1024 * 0.0000166667 + 360 * 0.2e-6
+    assert cost.cost_per_audio_hour(100.0, 10.0, 1769) == pytest.approx(expected)
+    assert set(cost.costs({1: 100.0, 2: 60.0}, 10.0, available=2)) == {"1769", "3008", "5307"}
+    assert cost.machine()["cores"] >= 1
+
+
+def test_bake_keeps_every_source_file_and_key(tmp_path: Path) -> None:
+    # GIVEN a source model directory with an extra file and an extra model.json section
+    source = build_tiny_model(tmp_path / "source")
+    settings = json.loads((source / SETTINGS_FILE).read_text(encoding="utf-8"))
+    settings["decoder"] = {"beam_size": 8}
+    (source / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")
+    (source / "lm.arpa").write_text("\\data\\\n", encoding="utf-8")
+    graph = build_graph(GraphRecipe("ort", optimise="basic", ort_format=True), source, tmp_path / "g", [])
+    # WHEN the winner is baked from it
+    session = {"intra_op_num_threads": 2, "allow_spinning": False}
+    out = bake_winner(source, graph, tmp_path / "winner", "ort/t2-nospin", session)
+    # THEN everything is carried over and only variant and session change
+    baked = json.loads((out / SETTINGS_FILE).read_text(encoding="utf-8"))
+    assert baked == {**settings, "variant": "ort/t2-nospin", "session": session}
+    assert (out / "lm.arpa").is_file() and (out / TOKENS_FILE).is_file()
+    assert (out / ORT_MODEL_FILE).is_file() and not (out / MODEL_FILE).exists()
+    assert AsrModel.load(TranscriberOptions(model_dir=out)).info.variant == "ort/t2-nospin"
