@@ -67,7 +67,6 @@ class ExportResult:
     model_dir: Path
     seconds: float
     size_mb: float
-    metadata: dict[str, str]
 
 
 def sha256_of(path: Path) -> str:
@@ -233,7 +232,7 @@ def export_model(
     write_metadata(onnx_path, metadata)
     write_tokens(out_dir / TOKENS_FILE, vocabulary(model))
     write_settings(out_dir / SETTINGS_FILE, name, DEFAULT_VARIANT)
-    return ExportResult(out_dir, time.perf_counter() - start, onnx_path.stat().st_size / 1e6, metadata)
+    return ExportResult(out_dir, time.perf_counter() - start, onnx_path.stat().st_size / 1e6)
 
 
 def main() -> None:

@@ -91,6 +91,7 @@ def test_greedy_text_matches_nemo_transcribe(  # the runtime's decoder, the proj
     session = _session(model_dir)
     meta = session.get_modelmeta().custom_metadata_map
     vocab, blank = json.loads(meta["vocabulary"]), int(meta["blank_id"])
+    frame_shift_s = float(meta["frame_shift_s"])
     clips = {
         "speech": hindi_speech,
         "short": hindi_speech[:SAMPLE_RATE],
@@ -108,7 +109,7 @@ def test_greedy_text_matches_nemo_transcribe(  # the runtime's decoder, the proj
         logprobs, lens = session.run(
             None, {"waveform": audio[None, :], "waveform_lens": np.array([audio.size])}
         )
-        words = decode(logprobs[0, : lens[0]], vocab, blank_id=blank, frame_shift_s=0.04)
+        words = decode(logprobs[0, : lens[0]], vocab, blank_id=blank, frame_shift_s=frame_shift_s)
         assert join_words(words) == text
         compared += bool(text)
     assert compared, "NeMo produced no comparable text at all: the comparison would be vacuous"
@@ -121,7 +122,9 @@ def test_model_directory_is_self_describing(exported: tuple[Path, Path]) -> None
     vocab = json.loads(meta["vocabulary"])
     assert len(vocab) == model.tokenizer.vocab_size == int(meta["vocab_size"]) == int(meta["blank_id"])
     assert meta["sample_rate"] == "16000" and meta["subsampling_factor"] == "4"
-    assert meta["normalize_type"] == "per_feature" and float(meta["frame_shift_s"]) == pytest.approx(0.04)
+    assert meta["normalize_type"] == "per_feature" and float(meta["frame_shift_s"]) == pytest.approx(
+        model.cfg.preprocessor.window_stride * model.cfg.encoder.subsampling_factor
+    )
     assert json.loads(meta["featurizer"])["dither"] == 0.0
     assert {"torch", "nemo_toolkit", "onnx"} <= json.loads(meta["export_versions"]).keys()
     assert len(meta["source_sha256"]) == 64
