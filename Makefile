@@ -138,7 +138,7 @@ demo-model: train
 lm: $(VENV)/.dev
 	$(PY) -m asr_build.lm --out $(ART)/lm/lm.arpa --model-dir $(MODEL_DIR)
 
-# Greedy vs beam+LM (CER/WER), hotword recall, false alarms on synthesised sets (~5 min; after make lm): notes/decoder.md.
+# Greedy vs beam+LM (CER/WER), hotword recall, false alarms on synthesised sets (~5 min; after make lm): README "Decoding".
 .PHONY: decoder-eval
 decoder-eval: $(VENV)/.dev
 	$(PY) -m asr_build.decoder_eval --model-dir $(MODEL_DIR) --out $(ART)/decoder_eval

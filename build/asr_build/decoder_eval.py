@@ -9,7 +9,7 @@ Sets, synthesised into ``--out`` with the corpus's voices (`asr_build.corpus`):
   by the three espeak voices; ``hotdev`` (`HOT_DEV`) is for tuning the hotword weight only.
 
 Texts are compared after `asr_build.text.normalise` (both sides), with jiwer. Alpha, beta and the hotword
-weight are tuned on ``dev`` and ``hotdev`` only (notes/decoder.md).
+weight are tuned on ``dev`` and ``hotdev`` only (README "Decoding").
 
     python -m asr_build.decoder_eval --model-dir DIR_WITH_LM --out artifacts/decoder_eval
 """

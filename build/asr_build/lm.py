@@ -40,7 +40,7 @@ ORDER = 3
 LM_FILE = "lm.arpa"
 SEED = CorpusOptions.seed
 GRAMMAR_POOL = CorpusOptions.grammar_pool
-# Shallow-fusion defaults written into model.json; chosen on a dev set of other sentences (notes/decoder.md).
+# Shallow-fusion defaults written into model.json; chosen on a dev set of other sentences (README "Decoding").
 DECODER_DEFAULTS: dict[str, object] = {
     "alpha": 0.3,
     "beta": 1.0,
