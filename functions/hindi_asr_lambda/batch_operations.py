@@ -78,6 +78,8 @@ def _answered(task: S3BatchOperationTask, outcome: Outcome) -> S3BatchOperationR
         return task.build_task_batch_response("Succeeded", outcome.output)
     if outcome.status == Status.REJECTED:
         return _failed(task, "PermanentFailure", f"{outcome.code}: {outcome.output}")
+    if task.s3_version_id:  # results follow the current upload: an older version is never transcribed again
+        return _failed(task, "PermanentFailure", f"object_superseded: {outcome.detail}")
     return _failed(task, "TemporaryFailure", f"object_changed: {outcome.detail}")
 
 

@@ -187,7 +187,7 @@ def test_thread_count_follows_memory_size(template: Template) -> None:
     for memory in template["Parameters"]["MemorySize"]["AllowedValues"]:
         expected = max(1, round(int(memory) / VCPU_MB))
         assert resolved_threads(template, MemorySize=str(memory)) == str(expected), memory
-    assert resolved_threads(template) == "2"  # the default, 3,008 MB
+    assert resolved_threads(template) == "1"  # the default, 1,769 MB (the search rule's pick)
 
 
 def test_explicit_thread_count_wins_and_the_runtime_accepts_it(template: Template) -> None:

@@ -219,19 +219,25 @@ def test_a_missing_model_is_a_temporary_failure(
     assert result(response) == ("TemporaryFailure", "model_unavailable") and keys(s3, buckets.output) == []
 
 
-def test_a_versioned_task_reads_its_version(
+def test_a_versioned_task_is_transcribed_only_while_current(
     s3: S3Client,
     buckets: Buckets,
     service: S3Transcriber,
     load_event: LoadEvent,
 ) -> None:
+    # GIVEN a versioned bucket whose key was overwritten after the manifest listed its first version
     s3.put_bucket_versioning(Bucket=buckets.input, VersioningConfiguration={"Status": "Enabled"})
     first = s3.put_object(Bucket=buckets.input, Key=KEY, Body=encode(speech("आप")))["VersionId"]
-    put(s3, buckets.input, KEY, encode(speech(TEXT)))
-    event = task_event(load_event, "v2", buckets.input, KEY, version=first)
-    assert result(run_task(service, event))[0] == "Succeeded"
+    current = s3.put_object(Bucket=buckets.input, Key=KEY, Body=encode(speech(TEXT)))["VersionId"]
+    # WHEN a task names the superseded version, THEN it fails for good and writes nothing
+    stale = run_task(service, task_event(load_event, "v2", buckets.input, KEY, version=first))
+    assert result(stale)[0] == "PermanentFailure" and result(stale)[1].startswith("object_superseded")
+    assert keys(s3, buckets.output) == []
+    # WHEN a task names the current version, THEN that version is transcribed
+    fresh = run_task(service, task_event(load_event, "v2", buckets.input, KEY, version=current))
+    assert result(fresh)[0] == "Succeeded"
     source = read_json(s3, buckets.output, f"transcripts/{KEY}.json")["hindi_asr"]
-    assert source["text"] == "आप" and source["source"]["version_id"] == first
+    assert source["source"]["version_id"] == current
 
 
 class _Raw:
