@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from moto.server import ThreadedMotoServer
 
 from infra.bulk import BulkError, S3Object, Stack, manifest_objects, start, status
+from tests.moto_server import moto_server
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -30,11 +30,8 @@ NOT_AUDIO = ["archive/notes.txt", "archive/", "other/e.wav", "archived/f.wav"]
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

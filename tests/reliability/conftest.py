@@ -13,8 +13,8 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from tests.moto_server import moto_server
 from tests.reliability.faults import FaultyS3, faulty_s3
 from tests.reliability.hostile import CHUNK_S, MAX_DURATION_S, OVERLAP_S
 from tests.reliability.lambda_process import LambdaProcess
@@ -35,11 +35,8 @@ CREDENTIALS = {
 
 @pytest.fixture(scope="session")
 def moto_upstream() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"{host}:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint.removeprefix("http://")
 
 
 @pytest.fixture(scope="session")

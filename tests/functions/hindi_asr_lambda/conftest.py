@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from moto.server import ThreadedMotoServer
 
 from hindi_asr.transcribe import Transcriber
+from tests.moto_server import moto_server
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -73,11 +73,8 @@ def api_module(tiny_transcriber: Transcriber) -> Iterator[ModuleType]:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
