@@ -139,9 +139,13 @@ lm: $(VENV)/.dev
 	$(PY) -m asr_build.lm --out $(ART)/lm/lm.arpa --model-dir $(MODEL_DIR)
 
 # Greedy vs beam+LM (CER/WER), hotword recall, false alarms on synthesised sets (~5 min; after make lm): README "Decoding".
-.PHONY: decoder-eval
+.PHONY: decoder-eval decoder-bench
 decoder-eval: $(VENV)/.dev
 	$(PY) -m asr_build.decoder_eval --model-dir $(MODEL_DIR) --out $(ART)/decoder_eval
+
+# Latency of greedy vs beam + LM (+ hotwords) on MODEL_DIR, each in its own process, 1 and 2 threads.
+decoder-bench: $(VENV)/.dev
+	$(PY) -m asr_build.decoder_bench --model-dir $(MODEL_DIR) --out $(ART)/decoder_bench
 
 # Infrastructure (infra/README.md): the Lambda image, SAM, and a private Docker engine where none runs.
 # MODEL_DIR picks the model baked into the image (/opt/model); default: the demo model's search winner

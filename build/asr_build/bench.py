@@ -26,13 +26,15 @@ SAMPLE_RATE = 16_000
 DEFAULT_CLIP = Path("tests/data/hindi_clip.wav")
 
 
-def clip_of(path: Path, seconds: float) -> np.ndarray:
-    """The clip at 16 kHz, repeated (with 0.3 s pauses) and cut to exactly ``seconds``."""
-    clip = decode_audio(path.read_bytes(), sample_rate=SAMPLE_RATE).samples
+def clip_of(seconds: float, *paths: Path) -> np.ndarray:
+    """The clips at 16 kHz one after another, each followed by a 0.3 s pause, repeated and cut to
+    exactly ``seconds``."""
     pause = np.zeros(int(0.3 * SAMPLE_RATE), np.float32)
+    speech = np.concatenate(
+        [x for p in paths for x in (decode_audio(p.read_bytes(), sample_rate=SAMPLE_RATE).samples, pause)]
+    )
     target = int(seconds * SAMPLE_RATE)
-    reps = target // (clip.size + pause.size) + 1
-    return np.tile(np.concatenate([clip, pause]), reps)[:target]
+    return np.tile(speech, target // speech.size + 1)[:target]
 
 
 def main() -> None:
@@ -50,7 +52,7 @@ def main() -> None:
     work = args.out / args.model_dir.name
     work.mkdir(parents=True, exist_ok=True)
     wav = work / "clip.wav"
-    sf.write(wav, clip_of(args.clip, args.seconds), SAMPLE_RATE, subtype="PCM_16")
+    sf.write(wav, clip_of(args.seconds, args.clip), SAMPLE_RATE, subtype="PCM_16")
     contenders = [
         timing.Contender("nemo-eager", "nemo", args.nemo, args.threads),
         timing.Contender(

@@ -35,6 +35,7 @@ class Contender:
     kind: str
     model: Path
     threads: int
+    decoding: tuple[tuple[str, str], ...] = ()  # runtime only: `Transcriber.decoding_options` keywords
 
 
 class Worker:
@@ -46,6 +47,7 @@ class Worker:
             "kind": contender.kind,
             "model": str(contender.model),
             "threads": contender.threads,
+            "decoding": dict(contender.decoding),
             "clips": {name: str(path) for name, path in clips.items()},
         }
         env = {**os.environ, "OMP_NUM_THREADS": str(contender.threads)}

@@ -38,13 +38,17 @@ def peak_rss_mb() -> float:
     return int(next(line.split()[1] for line in status if line.startswith("VmHWM:"))) / 1024
 
 
-def runtime_runner(model_dir: Path, threads: int, clips: dict[str, Path]) -> Runner:
-    """Wav bytes -> text through the service's own pipeline (decode, resample, chunk, ORT, CTC)."""
+def runtime_runner(
+    model_dir: Path, threads: int, clips: dict[str, Path], decoding: dict[str, str] | None = None
+) -> Runner:
+    """Wav bytes -> text through the service's own pipeline (decode, resample, chunk, ORT, CTC), with
+    the decoder that ``decoding`` names (greedy when empty)."""
     from hindi_asr.transcribe import Transcriber, TranscriberOptions
 
     transcriber = Transcriber.load(TranscriberOptions(model_dir=model_dir, intra_op_threads=threads))
+    options = transcriber.decoding_options(**(decoding or {}))
     data = {name: path.read_bytes() for name, path in clips.items()}
-    return lambda clip: transcriber.transcribe(data[clip]).text
+    return lambda clip: transcriber.transcribe(data[clip], options).text
 
 
 def _samples(path: Path) -> Any:
@@ -110,7 +114,7 @@ def serve(spec: dict[str, Any]) -> None:
     kind, model, threads = spec["kind"], Path(spec["model"]), int(spec["threads"])
     flops: Callable[[str], float] | None = None
     if kind == "runtime":
-        run = runtime_runner(model, threads, clips)
+        run = runtime_runner(model, threads, clips, spec.get("decoding"))
     elif kind == "nemo":
         run, flops = nemo_runner(model, threads, clips)
     elif kind == "sherpa":
