@@ -83,18 +83,28 @@ bench: $(RANDOM_DIR)/model.onnx
 # model directory (a user's test manifest with TEST_MANIFEST=...), speed on SPEED_NEMO (the demo model is
 # timed on the medium architecture), the winner baked into artifacts/search/<name>/winner.
 # QUICK=1: a reduced grid for CI. `make search NEMO=x.nemo` exports x.nemo first (to artifacts/models/<stem>).
+# The demo model's search source is its fp32 export with the word LM (the embedded directory holds the
+# winner, which is not quantised again).
 NEMO ?= $(DEMO_NEMO)
-SEARCH_SOURCE_DIR = $(if $(filter $(DEMO_NEMO),$(NEMO)),$(DEFAULT_MODEL_DIR),$(ART)/models/$(basename $(notdir $(NEMO))))
-SEARCH_SPEED = $(if $(filter $(DEMO_NEMO),$(NEMO)),--speed-model-dir $(RANDOM_DIR) --speed-nemo $(RANDOM_NEMO))
-search: $(VENV)/.dev $(if $(filter $(DEMO_NEMO),$(NEMO)),$(RANDOM_DIR)/model.onnx)
+DEMO_FP32_DIR := $(ART)/models/hi_demo_conformer_ctc_small
+IS_DEMO = $(filter $(DEMO_NEMO),$(NEMO))
+SEARCH_SOURCE_DIR = $(if $(IS_DEMO),$(DEMO_FP32_DIR),$(ART)/models/$(basename $(notdir $(NEMO))))
+SEARCH_SPEED = $(if $(IS_DEMO),--speed-model-dir $(RANDOM_DIR) --speed-nemo $(RANDOM_NEMO))
+search: $(VENV)/.dev $(if $(IS_DEMO),$(RANDOM_DIR)/model.onnx $(DEMO_FP32_DIR)/model.onnx)
 	test -f $(SEARCH_SOURCE_DIR)/model.onnx || $(MAKE) export NEMO=$(NEMO) OUT=$(SEARCH_SOURCE_DIR)
 	$(PY) -m asr_build.search --model-dir $(SEARCH_SOURCE_DIR) --nemo $(NEMO) $(SEARCH_SPEED) \
 		$(if $(TEST_MANIFEST),--test-manifest $(TEST_MANIFEST)) $(if $(QUICK),--quick) --out $(ART)/search
 
+$(DEMO_FP32_DIR)/model.onnx: $(DEMO_NEMO) | $(VENV)/.dev
+	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEMO_FP32_DIR) --max-input-s 30
+	$(PY) -m asr_build.verify --nemo $(DEMO_NEMO) --model-dir $(DEMO_FP32_DIR)
+	$(PY) -m asr_build.lm --out $(ART)/lm/lm.arpa --model-dir $(DEMO_FP32_DIR)
+
 # The demo model's search winner becomes the embedded default model (the lead commits the files).
 SEARCH_WINNER := $(ART)/search/hi_demo_conformer_ctc_small/winner
-default-model-from-search:
-	test -f $(SEARCH_WINNER)/model.json || $(MAKE) search
+$(SEARCH_WINNER)/model.json: $(DEMO_FP32_DIR)/model.onnx
+	$(MAKE) search NEMO=$(DEMO_NEMO)
+default-model-from-search: $(SEARCH_WINNER)/model.json
 	rm -f $(DEFAULT_MODEL_DIR)/model.onnx $(DEFAULT_MODEL_DIR)/model.ort
 	cp -r $(SEARCH_WINNER)/. $(DEFAULT_MODEL_DIR)/
 
@@ -127,10 +137,9 @@ evaluate: $(VENV)/.dev
 test-clip: $(VENV)/.dev
 	$(PY) -m asr_build.corpus --test-clips tests/data
 
-# Train, then export to the embedded model directory (rel-pos table sized to 30 s, the runtime's chunk: keeps it < 20 MB).
+# Train, export (rel-pos table sized to 30 s, the runtime's chunk), add the LM, search, and embed the winner.
 demo-model: train
-	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEFAULT_MODEL_DIR) --max-input-s 30
-	$(PY) -m asr_build.verify --nemo $(DEMO_NEMO) --model-dir $(DEFAULT_MODEL_DIR)
+	$(MAKE) default-model-from-search
 
 # The beam decoder's word trigram LM (asr_build.lm: the corpus's train-split text, ~4 MB ARPA, ~10 s), copied
 # into MODEL_DIR with a `decoder` section in its model.json.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import jiwer
@@ -13,10 +12,9 @@ from asr_build.search.__main__ import main
 from hindi_asr.contract import SETTINGS_FILE, TOKENS_FILE
 from hindi_asr.transcribe import Transcriber, TranscriberOptions
 
-from .conftest import DEMO_NEMO
+from .conftest import DEMO_NEMO, _exported
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL_DIR = REPO / "layers" / "hindi_asr" / "models" / "default"
 CLIP = REPO / "tests" / "data" / "hindi_clip.wav"
 
 
@@ -24,9 +22,10 @@ CLIP = REPO / "tests" / "data" / "hindi_clip.wav"
 def test_quick_search_writes_the_report_and_bakes_a_working_winner(tmp_path: Path) -> None:
     if not DEMO_NEMO.exists():
         pytest.skip(f"the demo model {DEMO_NEMO.name} is built by `make demo-model`")
-    # GIVEN the demo model directory with a section and a file that other stages own
+    # GIVEN the demo model's fp32 export (the search's source; the embedded directory holds its winner),
+    # with a section and a file that other stages own
     source = tmp_path / "source"
-    shutil.copytree(DEFAULT_MODEL_DIR, source)
+    _exported(DEMO_NEMO, source)
     settings = json.loads((source / SETTINGS_FILE).read_text(encoding="utf-8"))
     settings["decoder"] = {"beam_size": 7}
     (source / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")

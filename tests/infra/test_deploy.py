@@ -141,6 +141,8 @@ def test_samconfig_has_dev_and_prod(template: Template) -> None:
         assert set(deploy["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
         overrides = dict(pair.split("=", 1) for pair in deploy["parameter_overrides"].split())
         assert overrides["Stage"] == ("dev" if env == "default" else "prod")
+        # the memory size is the template's default: the one the optimisation search picked
+        assert "MemorySize" not in overrides
         # the stack's tags, which CloudFormation copies to every resource (the template sets none)
         tags = dict(pair.split("=", 1) for pair in deploy["tags"].split())
         assert tags == {"project": "hindi-asr", "stage": overrides["Stage"]}
