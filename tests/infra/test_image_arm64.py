@@ -43,7 +43,10 @@ STAGED = REPO_ROOT / "artifacts/image/site-packages"
 IMAGE = "hindi-asr:arm64-test"
 EM_AARCH64 = 183  # ELF e_machine of aarch64
 EMULATION_TIMEOUT_S = 900  # the first request under qemu: container copy (vfs), imports, model load
-NEEDS = "a newer qemu (not tried here) or an arm64 host may run it"
+NEEDS = (
+    "qemu 10 runs it: `python infra/arm64_emulation.py prepare`, then"
+    " `infra/binfmt-arm64.sh register artifacts/arm64/qemu-aarch64` (tests/infra/test_arm64_emulation.py)"
+)
 
 
 def qemu_version() -> str:
@@ -107,7 +110,7 @@ class Built:
 @pytest.fixture(scope="module")
 def arm64_image(engine: test_local_stack.Engine, staged_arm64: Path) -> Iterator[Built]:
     if not can_run_arm64():
-        pytest.skip("aarch64 binaries do not run here: register qemu with `infra/binfmt-arm64.sh register`")
+        pytest.skip(f"aarch64 binaries do not run here (`infra/binfmt-arm64.sh register`); {NEEDS}")
     env = {**engine.env, "LAMBDA_ARCH": "arm64"}
     base = run([REPO_ROOT / "infra/lambda-base-image.sh"], env, timeout=BUILD_TIMEOUT_S)
     if base.returncode == 2 and "debootstrap" in base.stderr:

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -34,10 +35,21 @@ class Invocation:
 class LambdaProcess:
     """``with LambdaProcess("pkg.module.handler", env, log) as fn: fn.invoke(event)``."""
 
-    def __init__(self, handler: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        handler: str,
+        env: dict[str, str],
+        log: Path,
+        *,
+        python: Sequence[str] = (sys.executable,),
+        site_packages: Sequence[Path] = (),
+    ) -> None:
+        """``python``: the interpreter command (another one, e.g. under emulation, with its
+        ``site_packages`` first on the path)."""
         self.handler = handler
+        self.python = list(python)
         self.env = {**os.environ, **env}
-        paths = [REPO_ROOT / "layers", REPO_ROOT / "functions", REPO_ROOT]
+        paths = [*site_packages, REPO_ROOT / "layers", REPO_ROOT / "functions", REPO_ROOT]
         self.env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
         self.log = log
         self._process: subprocess.Popen[str] | None = None
@@ -46,7 +58,7 @@ class LambdaProcess:
     def __enter__(self) -> LambdaProcess:
         self._log_file = self.log.open("a", encoding="utf-8")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.reliability.lambda_process", self.handler],
+            [*self.python, "-m", "tests.reliability.lambda_process", self.handler],
             cwd=REPO_ROOT,
             env=self.env,
             stdin=subprocess.PIPE,
