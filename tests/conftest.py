@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hindi_asr.model import MODEL_FILE, SETTINGS_FILE, TOKENS_FILE
+from hindi_asr.contract import MODEL_FILES, SETTINGS_FILE, TOKENS_FILE
 from hindi_asr.options import EMBEDDED_MODEL_DIR, TranscriberOptions
 from hindi_asr.transcribe import Transcriber
 from tests.layers.hindi_asr.tiny_model import build_tiny_model
@@ -36,10 +36,11 @@ def lm_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Building takes ~10 s (asr_build.lm on the corpus's train-split text); the model files are linked.
     """
-    if not (EMBEDDED_MODEL_DIR / MODEL_FILE).is_file():
-        pytest.skip(f"the embedded demo model ({EMBEDDED_MODEL_DIR / MODEL_FILE}) is not in the tree")
+    graphs = [name for name in MODEL_FILES if (EMBEDDED_MODEL_DIR / name).is_file()]
+    if not graphs:
+        pytest.skip(f"the embedded demo model (a graph in {EMBEDDED_MODEL_DIR}) is not in the tree")
     out = tmp_path_factory.mktemp("lm_model")
-    for name in (MODEL_FILE, TOKENS_FILE):
+    for name in (graphs[0], TOKENS_FILE):
         (out / name).symlink_to(EMBEDDED_MODEL_DIR / name)
     settings = json.loads((EMBEDDED_MODEL_DIR / SETTINGS_FILE).read_text(encoding="utf-8"))
     lm_file = settings.get("decoder", {}).get("lm")
