@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 import yaml  # type: ignore[import-untyped]
-from moto.server import ThreadedMotoServer
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from hindi_asr.settings import S3Settings
 from infra import smoke_test
 from tests.infra.conftest import REPO_ROOT, Template, load_cfn_yaml
+from tests.moto_server import moto_server
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -204,15 +204,9 @@ def test_jwt_mode_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Client]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://{host}:{port}")
-    client = boto3.client("s3", region_name="us-east-1")
-    try:
-        yield client
-    finally:
-        server.stop()
+    with moto_server() as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
+        yield boto3.client("s3", region_name="us-east-1")
 
 
 def test_s3_check_finds_the_transcript_where_the_transcriber_writes_it(moto_s3: S3Client) -> None:

@@ -17,13 +17,13 @@ import pytest
 import srt
 import webvtt
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from hindi_asr.api.app import create_app
 from hindi_asr.api.schemas import TranscriptionResponse
 from hindi_asr.api.upload_jobs import UploadJobs, safe_name
 from hindi_asr.settings import S3Settings, Settings
 from hindi_asr.transcribe import Transcriber, Transcript
+from tests.moto_server import moto_server
 
 from ..tiny_model import encode, speech
 from .conftest import serve
@@ -53,20 +53,15 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def moto_s3() -> Iterator[S3Client]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
+    with moto_server() as endpoint:
         yield boto3.client(
             "s3",
-            endpoint_url=f"http://{host}:{port}",
+            endpoint_url=endpoint,
             region_name=REGION,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
             config=Config(signature_version="s3v4"),
         )
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

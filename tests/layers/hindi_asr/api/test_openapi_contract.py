@@ -12,7 +12,6 @@ import boto3
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from moto.server import ThreadedMotoServer
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
@@ -26,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from hindi_asr.api.app import create_app
 from hindi_asr.settings import S3Settings, Settings
 from hindi_asr.transcribe import Transcriber
+from tests.moto_server import moto_server
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 30
@@ -40,17 +40,13 @@ OFFLINE_AWS = {
 @pytest.fixture(scope="module")
 def with_uploads(api_settings: Settings) -> Iterator[Settings]:
     """``api_settings`` with an input bucket on a moto server, as a deployment with large files has."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in {**OFFLINE_AWS, "AWS_ENDPOINT_URL_S3": f"http://{host}:{port}"}.items():
+    with moto_server() as endpoint, pytest.MonkeyPatch.context() as env:
+        for name, value in {**OFFLINE_AWS, "AWS_ENDPOINT_URL_S3": endpoint}.items():
             env.setenv(name, value)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         yield api_settings.model_copy(
             update={"s3": S3Settings(input_bucket=BUCKET, output_prefix="results/")}
         )
-    server.stop()
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
