@@ -44,7 +44,7 @@ class Plan:
     cold: int
 
 
-FULL = Plan(rounds={"10": 10, "5": 5, "60": 2}, test_clips=60, calibration=12, cold=1)
+FULL = Plan(rounds={"10": 10, "5": 5, "60": 2}, test_clips=60, calibration=12, cold=3)
 QUICK = Plan(rounds={"10": 3, "5": 2, "60": 1}, test_clips=6, calibration=4, cold=1)
 
 
