@@ -114,7 +114,7 @@ def test_featurizer_nodes_are_found_by_the_exporters_scope_metadata() -> None:
 
 
 def _row(
-    name: str, threads: int, ms: float, *, passes: bool = True, graph: str | None = None
+    name: str, threads: int, ms: float, *, passes: bool = True, graph: str | None = None, cold: float = 1000.0
 ) -> dict[str, Any]:
     variant = Variant(
         next(g for g in GRAPHS if g.name == (graph or name.split("/")[0])), SessionRecipe(threads=threads)
@@ -125,6 +125,7 @@ def _row(
         "threads": threads,
         "latency_ms": {"10": {"median": ms, "p95": ms}},
         "passes_gate": passes,
+        "cold_start_ms": cold,
     }
 
 
@@ -144,6 +145,17 @@ def test_rule_picks_the_fastest_passing_portable_variant_and_the_cheapest_fast_m
     assert memory == 1769 and table["1769"]["usd"] < table["3008"]["usd"]
     slow = selection.pick_memory(rows, winner, selection.Rule(latency_bound_ms=150.0), cores=2)
     assert slow[0] == 3008
+
+
+def test_a_tie_on_latency_goes_to_the_faster_cold_start() -> None:
+    rule = selection.Rule()
+    rows = [
+        _row("int8-matmul/t2", 2, 100.0, cold=1200.0),
+        _row("int8-matmul-opt/t2", 2, 104.0, cold=900.0),  # within 5 %: a tie, and it starts faster
+        _row("int8-matmul-ort/t2", 2, 106.0, cold=500.0),  # 6 % slower: not a tie
+    ]
+    assert selection.pick_winner(rows, rule, threads=2)["name"] == "int8-matmul-opt/t2"
+    assert selection.pick_winner(rows, selection.Rule(tie=0.0), threads=2)["name"] == "int8-matmul/t2"
 
 
 def test_gate_is_cer_slack_and_agreement() -> None:

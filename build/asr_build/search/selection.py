@@ -12,6 +12,7 @@ CER_SLACK = 0.003  # 0.3 percentage points
 MIN_AGREEMENT = 0.95
 TARGET_CLIP = "10"
 LATENCY_BOUND_MS = 1000.0  # a 10 s clip answered within 1 s (RTF 0.1) at the chosen memory size
+TIE = 0.05  # medians within 5 % of the fastest are a tie (rounds in rotation still drift that much)
 
 
 @dataclass(frozen=True)
@@ -20,13 +21,15 @@ class Rule:
     min_agreement: float = MIN_AGREEMENT
     clip: str = TARGET_CLIP
     latency_bound_ms: float = LATENCY_BOUND_MS
+    tie: float = TIE
 
     def describe(self, threads: int) -> str:
         return (
             f"winner: among variants whose graph has CER <= fp32 CER + {self.cer_slack * 100:.1f} points "
             f"and transcripts equal to fp32's on >= {self.min_agreement:.0%} of test clips, and which are "
             f"portable (not saved at ORT_ENABLE_ALL, whose kernels are laid out for this machine's CPU), "
-            f"the one with the lowest median latency on the {self.clip} s clip at {threads} threads. Memory "
+            f"the one with the lowest median latency on the {self.clip} s clip at {threads} threads; "
+            f"medians within {self.tie:.0%} of the lowest are a tie, won by the fastest cold start. Memory "
             f"size: the cheapest per audio hour whose {self.clip} s latency, measured at that size's vCPU "
             f"count as threads, is <= {self.latency_bound_ms:.0f} ms."
         )
@@ -39,13 +42,16 @@ class Rule:
 
 
 def pick_winner(rows: Sequence[Mapping[str, Any]], rule: Rule, threads: int) -> Mapping[str, Any]:
-    """The fastest eligible variant at ``threads``; fp32 at ``threads`` if nothing else passes."""
+    """The fastest eligible variant at ``threads`` (fp32 if nothing else passes); among those within
+    ``rule.tie`` of the fastest median, the one with the fastest cold start."""
     eligible = [
         r for r in rows if r["threads"] == threads and r["passes_gate"] and r["config"]["graph"]["portable"]
     ]
     if not eligible:
         raise ValueError(f"no eligible variant at {threads} threads (fp32 always passes: none was measured?)")
-    return min(eligible, key=lambda r: r["latency_ms"][rule.clip]["median"])
+    fastest = min(r["latency_ms"][rule.clip]["median"] for r in eligible)
+    tied = [r for r in eligible if r["latency_ms"][rule.clip]["median"] <= fastest * (1 + rule.tie)]
+    return min(tied, key=lambda r: (r["cold_start_ms"], r["latency_ms"][rule.clip]["median"]))
 
 
 def siblings(rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
