@@ -119,9 +119,13 @@ def test_beam_words_keep_greedy_timestamps_and_confidences(transcriber: Transcri
 def test_the_lm_repairs_merged_words_in_the_festival_clip(transcriber: Transcriber) -> None:
     audio = (DATA / "hindi_clip_festival.wav").read_bytes()
     reference = (DATA / "hindi_clip_festival.txt").read_text(encoding="utf-8").strip()
-    greedy = jiwer.wer(reference, transcribe(transcriber, audio))
-    beam = jiwer.wer(reference, transcribe(transcriber, audio, decoder="beam"))
-    assert greedy >= 0.6 and beam <= greedy / 2, (greedy, beam)
+    greedy_text = transcribe(transcriber, audio)
+    beam_text = transcribe(transcriber, audio, decoder="beam")
+    # greedy glues festival's words together (सबबाजार, शामामहम); the LM's word boundaries undo that
+    glued = {"हम", "सब", "बाजार"}
+    assert not glued <= set(greedy_text.split()) and glued | {"सब्जियां", "लाए"} <= set(beam_text.split())
+    greedy, beam = jiwer.wer(reference, greedy_text), jiwer.wer(reference, beam_text)
+    assert greedy >= 0.6 and beam <= greedy - 0.3, (greedy, beam, greedy_text, beam_text)
 
 
 def espeak(text: str, tmp_path: Path) -> bytes:
