@@ -78,7 +78,8 @@ def free_port() -> int:
 
 
 def child_env(model_dir: Path | None) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(REPO_ROOT / p) for p in ("layers", "functions"))}
+    paths = (REPO_ROOT / "layers", REPO_ROOT / "functions", REPO_ROOT)  # the last for infra.lambda_context
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
     if model_dir is not None:
         env["HINDI_ASR_MODEL_DIR"] = str(model_dir)
     return env
@@ -206,19 +207,8 @@ def recorded_events(clip: bytes) -> list[dict[str, Any]]:
 
 def invoke_handler(count: int) -> dict[str, Any]:
     """In the child: the API handler ``count`` times, round-robin over the recorded events."""
-    from dataclasses import dataclass as _dataclass
-
     from hindi_asr_lambda.api import handler
-
-    @_dataclass
-    class Context:
-        function_name: str = "hindi-asr-load"
-        memory_limit_in_mb: int = 3008
-        invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:hindi-asr-load"
-        aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-
-        def get_remaining_time_in_millis(self) -> int:
-            return 30_000
+    from infra.lambda_context import LocalLambdaContext
 
     events = recorded_events(CLIP.read_bytes())
     phase = Phase(f"Lambda API handler, {count} invocations")
@@ -228,7 +218,7 @@ def invoke_handler(count: int) -> dict[str, Any]:
         if index == warm:
             phase.rss_start_mb = rss_mb(os.getpid())
         began = time.perf_counter()
-        response = handler(events[index % len(events)], Context())
+        response = handler(events[index % len(events)], LocalLambdaContext("hindi-asr-load"))
         phase.latencies_ms.append((time.perf_counter() - began) * 1e3)
         phase.requests += 1
         phase.errors += response["statusCode"] != 200

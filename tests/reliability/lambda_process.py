@@ -93,20 +93,13 @@ class LambdaProcess:
             self._log_file.close()
 
 
-@dataclass
-class _Context:
-    function_name: str = "hindi-asr-reliability"
-    memory_limit_in_mb: int = 3008
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:hindi-asr-reliability"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
-
-
 def _serve(handler_name: str) -> None:
     """The child: answers on the original stdout; everything the handler prints goes to stderr."""
     import importlib
+
+    from infra.lambda_context import LocalLambdaContext
+
+    context = LocalLambdaContext("hindi-asr-reliability", remaining_ms=300_000)
 
     answers = sys.stdout
     sys.stdout = sys.stderr  # Powertools' logger and metrics write to sys.stdout as it is at import
@@ -114,7 +107,7 @@ def _serve(handler_name: str) -> None:
     handler = getattr(importlib.import_module(module_name), function_name)
     for line in sys.stdin:
         try:
-            answer: dict[str, Any] = {"result": handler(json.loads(line), _Context())}
+            answer: dict[str, Any] = {"result": handler(json.loads(line), context)}
         except Exception as exc:  # Lambda reports the error and the process lives on
             answer = {"error": type(exc).__name__}
             print(f"invocation failed: {type(exc).__name__}: {exc}", file=sys.stderr)  # noqa: T201

@@ -17,6 +17,7 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hindi_asr.transcribe import Transcriber
+from infra.lambda_context import LocalLambdaContext
 from tests.moto_server import moto_server
 
 if TYPE_CHECKING:
@@ -30,20 +31,12 @@ REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "hindi-asr-test"
-    memory_limit_in_mb: int = 3008
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:hindi-asr-test"
-    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+LAMBDA_CONTEXT = LocalLambdaContext("hindi-asr-test", aws_request_id="52fdfc07-2182-154f-163f-5f0f9a621d72")
 
 
 @pytest.fixture
 def lambda_context() -> LambdaContext:
-    return cast(LambdaContext, FakeLambdaContext())
+    return cast(LambdaContext, LAMBDA_CONTEXT)
 
 
 @pytest.fixture

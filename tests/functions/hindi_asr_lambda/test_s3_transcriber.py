@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[3]
 INVOKE = """
 import json, sys
-from tests.functions.hindi_asr_lambda.conftest import FakeLambdaContext
+from tests.functions.hindi_asr_lambda.conftest import LAMBDA_CONTEXT
 from hindi_asr_lambda.s3_transcriber import handler
-print(json.dumps(handler(json.load(sys.stdin), FakeLambdaContext())))
+print(json.dumps(handler(json.load(sys.stdin), LAMBDA_CONTEXT)))
 """
 
 
