@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +23,7 @@ from tests.layers.hindi_asr.tiny_model import encode, speech
 
 from .conftest import CREDENTIALS, REGION, Buckets
 from .test_s3_service import make_service
-from .test_s3_transcriber import INVOKE, REPO_ROOT
+from .test_s3_transcriber import invoke_fresh
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -254,24 +251,10 @@ def test_the_handler_routes_batch_operations_tasks_to_the_service(
     moto_endpoint: str, s3: S3Client, buckets: Buckets, tiny_model_dir: Path, load_event: LoadEvent
 ) -> None:
     # GIVEN the function as Lambda runs it: a fresh process configured by the environment alone
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(sys.path),
-        "AWS_ENDPOINT_URL_S3": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
-        "AWS_DEFAULT_REGION": REGION,
-        "HINDI_ASR_MODEL_DIR": str(tiny_model_dir),
-        "HINDI_ASR_S3_OUTPUT_BUCKET": buckets.output,
-    }
     put(s3, buckets.input, KEY, encode(speech(TEXT)))
     event = task_event(load_event, "v2", buckets.input, KEY)
     # WHEN the handler gets a Batch Operations invocation
-    done = subprocess.run(
-        [sys.executable, "-c", INVOKE], input=json.dumps(event), env=environment, cwd=REPO_ROOT,
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    reply = invoke_fresh(event, moto_endpoint, tiny_model_dir, HINDI_ASR_S3_OUTPUT_BUCKET=buckets.output)
     # THEN it answers the task in Batch Operations' shape, and the transcript is written
-    assert done.returncode == 0, done.stderr
-    assert result(json.loads(done.stdout.splitlines()[-1])) == ("Succeeded", f"transcripts/{KEY}.json")
+    assert result(reply) == ("Succeeded", f"transcripts/{KEY}.json")
     assert read_json(s3, buckets.output, f"transcripts/{KEY}.json")["hindi_asr"]["text"] == TEXT

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tests.layers.hindi_asr.tiny_model import encode, speech
 
@@ -26,10 +26,9 @@ print(json.dumps(handler(json.load(sys.stdin), LAMBDA_CONTEXT)))
 """
 
 
-def test_the_handler_configured_by_the_environment_alone(
-    moto_endpoint: str, s3: S3Client, buckets: Buckets, tiny_model_dir: Path, load_event: LoadEvent
-) -> None:
-    # GIVEN what template.yaml sets (the S3 names unprefixed, as the first template did), the local S3
+def invoke_fresh(event: dict[str, Any], moto_endpoint: str, model_dir: Path, **env: str) -> Any:
+    """The S3 handler's answer to ``event`` in a fresh process configured by the environment alone:
+    the local S3, the model, and ``env`` (``HINDI_ASR_S3_OUTPUT_BUCKET`` and the like)."""
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(sys.path),
@@ -37,7 +36,22 @@ def test_the_handler_configured_by_the_environment_alone(
         "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
         "AWS_DEFAULT_REGION": REGION,
-        "HINDI_ASR_MODEL_DIR": str(tiny_model_dir),
+        "HINDI_ASR_MODEL_DIR": str(model_dir),
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", INVOKE], input=json.dumps(event), env=environment, cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_handler_configured_by_the_environment_alone(
+    moto_endpoint: str, s3: S3Client, buckets: Buckets, tiny_model_dir: Path, load_event: LoadEvent
+) -> None:
+    # GIVEN what template.yaml sets (the S3 names unprefixed, as the first template did), the local S3
+    environment = {
         "HINDI_ASR_S3_OUTPUT_BUCKET": buckets.output,
         "OUTPUT_PREFIX": "text/",
         "HINDI_ASR_S3_ERROR_PREFIX": "failed/",
@@ -46,13 +60,8 @@ def test_the_handler_configured_by_the_environment_alone(
     etag = s3.put_object(Bucket=buckets.input, Key=key, Body=encode(speech("नमस्ते आप")))["ETag"].strip('"')
     event = {"Records": [s3_record(load_event, buckets.input, key, etag, 1)]}
     # WHEN a fresh process imports the handler and runs it on the event
-    done = subprocess.run(
-        [sys.executable, "-c", INVOKE], input=json.dumps(event), env=environment, cwd=REPO_ROOT,
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    result = invoke_fresh(event, moto_endpoint, tiny_model_dir, **environment)
     # THEN the transcript is where the environment said
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
     assert result["results"][0] == {
         "status": "transcribed",
         "key": key,
