@@ -1,7 +1,7 @@
 """aarch64 Python on an x86_64 host, without Docker and without root: qemu user-mode and a Debian sysroot.
 
-    python infra/arm64_emulation.py prepare   # -> artifacts/arm64/{qemu-aarch64,sysroot,site-packages}
-    python infra/arm64_emulation.py run -- -c "import platform; print(platform.machine())"
+    python -m infra.arm64_emulation prepare   # -> artifacts/arm64/{qemu-aarch64,sysroot,site-packages}
+    python -m infra.arm64_emulation run -- -c "import platform; print(platform.machine())"
 
 * qemu: Debian trixie's ``qemu-user`` (10.0), whose ``qemu-aarch64`` is statically linked; only that one
   binary is kept. Bookworm's qemu 7.2 crashes inside onnxruntime's aarch64 wheel.
@@ -26,10 +26,13 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from infra.image_deps import pinned_requirements
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
@@ -138,26 +141,10 @@ def unpack(deb: Path, target: Path, member: str | None = None) -> None:
         raise RuntimeError(f"{deb.name} has no {member}")
 
 
-def runtime_requirements() -> list[str]:
-    """The image's pins (``infra/image_deps.py requirements``)."""
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "infra" / "image_deps.py"),
-            "requirements",
-            str(REPO_ROOT / "pyproject.toml"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [line for line in out.splitlines() if line.strip()]
-
-
 def prepare(root: Path) -> Emulation:
     """Fetch and unpack what is missing; a second call with the same packages and pins does nothing."""
     emulation = Emulation(root)
-    requirements = runtime_requirements()
+    requirements = pinned_requirements(REPO_ROOT / "pyproject.toml")  # the image's pins
     wanted = {"suite": SUITE, "sysroot": list(SYSROOT_PACKAGES), "requirements": requirements}
     stamp = root / "prepared.json"
     if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) == wanted:
@@ -165,9 +152,9 @@ def prepare(root: Path) -> Emulation:
     stamp.unlink(missing_ok=True)
     cache = root / "debs"
     qemu_deb = download(index("amd64")[QEMU_PACKAGE], cache)
-    with _Scratch(root / "qemu-unpack") as scratch:
-        unpack(qemu_deb, scratch, QEMU_MEMBER)
-        shutil.move(scratch / QEMU_MEMBER, emulation.qemu)
+    with tempfile.TemporaryDirectory(dir=root) as scratch:
+        unpack(qemu_deb, Path(scratch), QEMU_MEMBER)
+        shutil.move(Path(scratch) / QEMU_MEMBER, emulation.qemu)
     qemu_deb.unlink()  # 70 MB, of which one 10 MB binary is kept
     arm64 = index("arm64")
     shutil.rmtree(emulation.sysroot, ignore_errors=True)
@@ -189,34 +176,19 @@ def prepare(root: Path) -> Emulation:
     return emulation
 
 
-class _Scratch:
-    """A directory removed on exit."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> Path:
-        shutil.rmtree(self.path, ignore_errors=True)
-        self.path.mkdir(parents=True)
-        return self.path
-
-    def __exit__(self, *_: object) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("command", choices=["prepare", "run"])
     parser.add_argument("--dir", type=Path, default=REPO_ROOT / "artifacts" / "arm64")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="run: arguments for aarch64 python (after --)")
+    parser.add_argument("args", nargs="*", help="run: arguments for aarch64 python (after --)")
     args = parser.parse_args(argv)
     emulation = prepare(args.dir)
     if args.command == "prepare":
         sys.stdout.write(f"aarch64 Python {PYTHON_VERSION} under {emulation.qemu}\n")
         return 0
-    extra = args.args[1:] if args.args[:1] == ["--"] else args.args
+    extra = args.args  # argparse has dropped the "--" that keeps them from being read as options
     paths = [REPO_ROOT / "layers", REPO_ROOT / "functions", REPO_ROOT]
     return subprocess.run([*emulation.python(), *extra], env=emulation.env(paths), check=False).returncode
 

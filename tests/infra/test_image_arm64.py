@@ -44,7 +44,7 @@ IMAGE = "hindi-asr:arm64-test"
 EM_AARCH64 = 183  # ELF e_machine of aarch64
 EMULATION_TIMEOUT_S = 900  # the first request under qemu: container copy (vfs), imports, model load
 NEEDS = (
-    "qemu 10 runs it: `python infra/arm64_emulation.py prepare`, then"
+    "qemu 10 runs it: `python -m infra.arm64_emulation prepare`, then"
     " `infra/binfmt-arm64.sh register artifacts/arm64/qemu-aarch64` (tests/infra/test_arm64_emulation.py)"
 )
 
