@@ -1,28 +1,34 @@
 """CTC prefix beam search with word n-gram shallow fusion and hotword boosting, in plain Python + numpy.
 
 A hypothesis is a *prefix*: a node in a tree of emitted tokens, shared by every beam that extends it.
-Each live prefix carries the log-probability of the paths that end in a blank (``pb``) and in its last
-token (``pnb``). Its rank adds the fusion score of its text, computed once when the node is made:
-``alpha * ln p_LM(word | two words before) + beta`` per finished word, plus hotword bonuses.
+Each live prefix carries the weight of the paths that end in a blank (``pb``) and in its last token
+(``pnb``): their probability times ``e^score``, where the score of its text is computed once per text
+state: ``alpha * ln p_LM(word | two words before) + beta`` per finished word, plus hotword bonuses and
+the unknown-word penalty. Weights are rescaled every frame so that the best prefix weighs 1; adding
+paths is then an addition (no log-sum-exp).
 
 Speed (the search must stay far below the model's own run time):
 * frames where the blank holds more than ``blank_skip`` of the mass only move every prefix to its
   blank-ending state (the tokens there carry under 0.1 % of the mass);
 * elsewhere only tokens within ``token_margin`` nats of the frame's best, at most ``token_top_k``, extend;
-* prefixes more than ``beam_margin`` below the best are dropped, then all but ``beam_size``;
-* the language model caches its answers per (state, word).
+* an extension is not followed if it falls ``extension_slack`` below what the weakest prefix kept at
+  the last frame would weigh now, nor if it falls below what the live prefixes alone already keep out;
+* a prefix becomes a node only once it survives a prune; the text arithmetic of a token after a text
+  state (the LM's and the hotwords' answers) is cached;
+* prefixes more than ``beam_margin`` below the best are dropped, then all but ``beam_size``.
 
 Timing: a token's first frame is the frame at which the path that brought most of its probability
-emitted it; its last frame moves on while repeating it is likelier than a blank. A token's probability
-is its best frame posterior over those frames, as in greedy decoding, so words keep the same meaning of
-``start``, ``end`` and ``confidence``.
+emitted it; its last frame moves on while repeating it is likelier than a blank. Both are set only on
+prefixes that survive the frame's prune. A token's probability is its best frame posterior over those
+frames, as in greedy decoding, so words keep the same meaning of ``start``, ``end`` and ``confidence``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,8 +37,14 @@ from hindi_asr.decoding import WORD_BOUNDARY, TokenSpan
 from hindi_asr.hotwords import HotwordScorer
 from hindi_asr.lm import NgramLanguageModel, State
 
-NEG_INF = float("-inf")
 NO_HOTWORDS = HotwordScorer.build((), 0.0)
+_TINY = 1e-300  # stands in for a weight of 0 under a logarithm or a division
+_KEEP, _LAST, _FIRST = 0.0, 1.0, 2.0  # a surviving prefix's timing: as it was, last frame now, both now
+_weight = itemgetter(0)
+
+# After a text state (LM state, unfinished word), a token gives: the new text state, what its finished
+# word adds to the score, the unfinished word's bonus or penalty, and e^(the change of the score).
+Text = tuple[State, str, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -52,31 +64,17 @@ class BeamOptions:
 
 
 class _Node:
-    """One prefix: its last token, timing, and the text state after it."""
+    """One prefix that survived a prune: its last token, timing, and its text state and score."""
 
-    __slots__ = (
-        "children",
-        "first",
-        "fusion",
-        "last",
-        "lm_state",
-        "parent",
-        "partial",
-        "partial_bonus",
-        "token",
-    )
+    __slots__ = ("first", "fusion", "gain", "last", "lm_state", "parent", "partial", "score", "token")
 
-    def __init__(
-        self, parent: _Node | None, token: int, frame: int, lm_state: State, partial: str, fusion: float
-    ) -> None:
+    def __init__(self, parent: _Node | None, token: int, frame: int, text: Text) -> None:
         self.parent = parent
         self.token = token
         self.first = self.last = frame
-        self.lm_state = lm_state
-        self.partial = partial
-        self.fusion = fusion  # finished words' LM, beta and hotword scores
-        self.partial_bonus = 0.0
-        self.children: dict[int, _Node] = {}
+        self.lm_state, self.partial, added, bonus, self.gain = text
+        self.fusion: float = added + (parent.fusion if parent is not None else 0.0)  # finished words
+        self.score: float = self.fusion + bonus
 
 
 class _Fusion:
@@ -94,6 +92,8 @@ class _Fusion:
         self.lm = lm
         self.hotwords = hotwords
         self.options = options
+        self.start: Text = (lm.begin() if lm is not None else (), "", 0.0, 0.0, 1.0)
+        self._texts: dict[tuple[State, str, int], Text] = {}
 
     def word_score(self, state: State, word: str) -> tuple[float, State]:
         bonus = self.hotwords.complete(word)
@@ -111,17 +111,20 @@ class _Fusion:
             return bonus
         return self.options.unk_penalty
 
-    def child(self, node: _Node, token: int, frame: int) -> _Node:
-        piece = self.pieces[token]
-        state, partial, fusion = node.lm_state, node.partial, node.fusion
-        if self.starts_word[token] and partial:
-            score, state = self.word_score(state, partial)
-            fusion, partial = fusion + score, ""
-        partial += piece
-        child = _Node(node, token, frame, state, partial, fusion)
-        child.partial_bonus = self.partial_score(partial)
-        node.children[token] = child
-        return child
+    def text(self, node: _Node, token: int) -> Text:
+        """What ``token`` does to the text of ``node`` (cached per text state)."""
+        key = (node.lm_state, node.partial, token)
+        text = self._texts.get(key)
+        if text is None:
+            state, partial, added = node.lm_state, node.partial, 0.0
+            if self.starts_word[token] and partial:
+                added, state = self.word_score(state, partial)
+                partial = ""
+            partial += self.pieces[token]
+            bonus = self.partial_score(partial)
+            gain = math.exp(added + bonus - (node.score - node.fusion))
+            text = self._texts[key] = (state, partial, added, bonus, gain)
+        return text
 
     def final(self, node: _Node) -> float:
         """The score of a prefix's text at the end of the audio: its last word and ``</s>``."""
@@ -142,85 +145,147 @@ def beam_search(
     options: BeamOptions = BeamOptions(),
 ) -> list[TokenSpan]:
     """The best token sequence for ``logprobs`` ``[T, V+1]``, as spans with frames and posteriors."""
-    fusion = _Fusion(vocabulary, lm, hotwords, options)
-    root = _Node(None, -1, -1, lm.begin() if lm is not None else (), "", 0.0)
-    beams: dict[_Node, tuple[float, float]] = {root: (0.0, NEG_INF)}
-    threshold = 0.0  # the rank a prefix needed to stay at the last frame
-    lse = _lse
-    for t, (frame, candidates) in enumerate(
-        zip(logprobs.tolist(), _candidates(logprobs, blank_id, options), strict=True)
-    ):
-        blank = frame[blank_id]
-        if candidates is None:
-            beams = {node: (lse(pb, pnb) + blank, NEG_INF) for node, (pb, pnb) in beams.items()}
-            continue
-        following: dict[_Node, list[float]] = {}
-        floor = threshold + max(frame) - options.extension_slack  # extensions below this would not stay
+    search = _Search(_Fusion(vocabulary, lm, hotwords, options), options, blank_id)
+    skipped = logprobs[:, blank_id] > math.log(options.blank_skip)
+    active = logprobs[~skipped].astype(np.float64)
+    frames = np.exp(active)
+    blanks = np.exp(logprobs[:, blank_id].astype(np.float64)).tolist()
+    steps = zip(
+        np.flatnonzero(~skipped).tolist(),
+        frames.tolist(),
+        frames.max(axis=1).tolist(),
+        _candidates(active, blank_id, options),
+        strict=True,
+    )
+    run_start = 0  # the first frame of the blank run before the next active frame
+    for t, frame, best, candidates in steps:
+        if t > run_start:
+            search.blank_frames(math.prod(blanks[run_start:t]))
+        search.frame(t, frame, best, candidates)
+        run_start = t + 1
+    if len(blanks) > run_start:
+        search.blank_frames(math.prod(blanks[run_start:]))
+    return _spans(search.best(), logprobs)
+
+
+class _Search:
+    """The live prefixes, each with its ``(pb, pnb)`` weights, and the tree of prefixes made so far."""
+
+    def __init__(self, fusion: _Fusion, options: BeamOptions, blank_id: int) -> None:
+        self.fusion = fusion
+        self.options = options
+        self.blank_id = blank_id
+        root = _Node(None, -1, -1, fusion.start)
+        self.beams: dict[_Node, tuple[float, float]] = {root: (1.0, 0.0)}
+        self.nodes: dict[tuple[_Node, int], _Node] = {}  # (parent, token) -> node; no reference cycles
+        self.threshold = 1.0  # the weight a prefix needed to stay at the last frame
+        self.slack = math.exp(-options.extension_slack)
+        self.margin = math.exp(-options.beam_margin)
+
+    def blank_frames(self, blank: float) -> None:
+        """Frames where only the blank counts (``blank``: its probability over them): every prefix goes
+        on as it is."""
+        self.beams = {node: ((pb + pnb) * blank, 0.0) for node, (pb, pnb) in self.beams.items()}
+
+    def frame(self, t: int, frame: list[float], best: float, candidates: list[int]) -> None:
+        """Frame ``t`` (``best``: its highest probability): every live prefix goes on (blank, or its last
+        token again) or grows by a token."""
+        beams, nodes, text_of = self.beams, self.nodes, self.fusion.text
+        blank = frame[self.blank_id]
+        # Live prefixes going on: a prune cannot keep anything below the weakest of the best
+        # `beam_size` of them, nor below their best minus `beam_margin`.
+        live: dict[_Node, list[float]] = {}  # [pb, pnb, timing]
         for node, (pb, pnb) in beams.items():
-            total = lse(pb, pnb)
-            entry = following.get(node)
-            if entry is None:
-                entry = following[node] = [total + blank, NEG_INF]
-            else:
-                entry[0] = lse(entry[0], total + blank)
-            if node.token >= 0:  # the last token goes on
-                stay = pnb + frame[node.token]
-                entry[1] = lse(entry[1], stay)
-                if stay > total + blank:
-                    node.last = t
-            rank = node.fusion + node.partial_bonus
-            children = node.children
+            total = pb + pnb
+            stay = pnb * frame[node.token] if node.token >= 0 else 0.0  # the last token goes on
+            live[node] = [total * blank, stay, _LAST if stay > total * blank else _KEEP]
+        weights = sorted((pb + pnb for pb, pnb, _ in live.values()), reverse=True)
+        bound = weights[0] * self.margin
+        if len(weights) >= self.options.beam_size:
+            bound = max(bound, weights[self.options.beam_size - 1])
+        floor = self.threshold * best * self.slack  # extensions below this would not stay
+        grown: list[tuple[float, _Node, int, Text]] = []  # new prefixes: (weight, parent, token, text)
+        crowded = False  # whether a new prefix was left out below `bound`
+        for node, (pb, pnb) in beams.items():
+            total = pb + pnb
             for token in candidates:
-                extended = (pb if token == node.token else total) + frame[token]  # repeats need a blank
-                if extended + rank < floor:
+                extended = (pb if token == node.token else total) * frame[token]  # repeats need a blank
+                if extended < floor:
                     continue
-                child = children.get(token) or fusion.child(node, token, t)
-                entry = following.get(child)
-                if entry is None:
-                    entry = following[child] = [NEG_INF, extended]
+                child = nodes.get((node, token))
+                entry = live.get(child) if child is not None else None
+                if entry is not None and child is not None:  # a live prefix: its paths add up
+                    extended *= child.gain
+                    entry[1] += extended
+                    previous = beams[child]
+                    if extended > previous[0] + previous[1]:
+                        entry[2] = _FIRST  # this emission brings most of the prefix's probability
+                    continue
+                text = text_of(node, token)
+                weight = extended * text[4]
+                if weight < bound:
+                    crowded = True
                 else:
-                    entry[1] = lse(entry[1], extended)
-                previous = beams.get(child)
-                if previous is None or extended > lse(*previous):
-                    child.first = child.last = t  # this emission brings most of the prefix's probability
-        beams, threshold = _prune(following, options)
-    best = max(beams, key=lambda node: lse(*beams[node]) + fusion.final(node))
-    return _spans(best, logprobs)
+                    grown.append((weight, node, token, text))
+        self._prune(t, live, grown, crowded)
+
+    def _prune(
+        self,
+        t: int,
+        live: dict[_Node, list[float]],
+        grown: list[tuple[float, _Node, int, Text]],
+        crowded: bool,
+    ) -> None:
+        """Keep the best ``beam_size`` prefixes within ``beam_margin`` of the best, rescaled so that
+        the best weighs 1; ``crowded``: prefixes were left out before, below the floor this finds."""
+        ranked: list[tuple[float, _Node | None, float, float, float, int]] = [
+            (pb + pnb, node, pb, pnb, timing, -1) for node, (pb, pnb, timing) in live.items()
+        ]
+        ranked += [(weight, None, 0.0, weight, _FIRST, index) for index, (weight, *_) in enumerate(grown)]
+        ranked.sort(key=_weight, reverse=True)
+        size = self.options.beam_size
+        best = ranked[0][0] or _TINY
+        floor = best * self.margin
+        if len(ranked) > size or (crowded and len(ranked) == size):
+            floor = max(floor, ranked[size - 1][0])
+        scale = 1.0 / best
+        beams: dict[_Node, tuple[float, float]] = {}
+        for weight, node, pb, pnb, timing, index in ranked:
+            if weight < floor:
+                break
+            if node is None:  # a new prefix (its node may exist from an earlier frame)
+                _, parent, token, text = grown[index]
+                node = self.nodes.get((parent, token))
+                if node is None:
+                    node = self.nodes[parent, token] = _Node(parent, token, t, text)
+            if timing == _FIRST:
+                node.first = node.last = t
+            elif timing == _LAST:
+                node.last = t
+            beams[node] = (pb * scale, pnb * scale)
+        self.beams, self.threshold = beams, floor * scale
+
+    def best(self) -> _Node:
+        """The prefix whose weight and finished text score best at the end of the audio."""
+        fusion = self.fusion
+        return max(
+            self.beams,
+            key=lambda node: math.log(sum(self.beams[node]) or _TINY) - node.score + fusion.final(node),
+        )
 
 
-def _candidates(logprobs: NDArray[np.float32], blank_id: int, options: BeamOptions) -> list[list[int] | None]:
-    """Per frame, the tokens that may extend a prefix, best first; ``None`` where the blank dominates."""
+def _candidates(logprobs: NDArray[np.float64], blank_id: int, options: BeamOptions) -> list[list[int]]:
+    """Per frame, the tokens that may extend a prefix, best first."""
     k = min(options.token_top_k + 1, logprobs.shape[1])
-    top = np.argsort(-logprobs, axis=1)[:, :k]
-    keep = (
-        np.take_along_axis(logprobs, top, axis=1)
-        >= logprobs.max(axis=1, keepdims=True) - options.token_margin
-    )
-    skip = logprobs[:, blank_id] > math.log(options.blank_skip)
+    top = np.argpartition(-logprobs, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(logprobs, top, axis=1)
+    order = np.argsort(-values, axis=1)
+    top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+    keep = values >= values[:, :1] - options.token_margin
     return [
-        None
-        if skipped
-        else [int(token) for token, kept in zip(row, mask, strict=True) if kept and token != blank_id]
-        for row, mask, skipped in zip(top.tolist(), keep.tolist(), skip.tolist(), strict=True)
+        [token for token, kept in zip(row, mask, strict=True) if kept and token != blank_id]
+        for row, mask in zip(top.tolist(), keep.tolist(), strict=True)
     ]
-
-
-def _prune(
-    following: dict[_Node, list[float]], options: BeamOptions
-) -> tuple[dict[_Node, tuple[float, float]], float]:
-    """The best ``beam_size`` prefixes within ``beam_margin`` of the best, and the lowest rank kept."""
-    ranked = sorted(
-        (
-            (_lse(pb, pnb) + node.fusion + node.partial_bonus, node, pb, pnb)
-            for node, (pb, pnb) in following.items()
-        ),
-        key=lambda item: item[0],
-        reverse=True,
-    )
-    floor = ranked[0][0] - options.beam_margin
-    if len(ranked) > options.beam_size:
-        floor = max(floor, ranked[options.beam_size - 1][0])
-    return {node: (pb, pnb) for score, node, pb, pnb in ranked if score >= floor}, floor
 
 
 def _spans(node: _Node, logprobs: NDArray[np.float32]) -> list[TokenSpan]:
@@ -231,17 +296,6 @@ def _spans(node: _Node, logprobs: NDArray[np.float32]) -> list[TokenSpan]:
         spans.append(TokenSpan(current.token, current.first, current.last, math.exp(best)))
         current = current.parent
     return spans[::-1]
-
-
-def _lse(
-    a: float, b: float, log1p: Callable[[float], float] = math.log1p, exp: Callable[[float], float] = math.exp
-) -> float:
-    """``ln(e^a + e^b)``."""
-    if a < b:
-        a, b = b, a
-    if b == NEG_INF:
-        return a
-    return a + log1p(exp(b - a))
 
 
 def _text_of(piece: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -136,3 +138,44 @@ def test_the_beam_size_bounds_the_search() -> None:
 def test_paths_do_not_leak_between_calls(tmp_path: Path, lm: NgramLanguageModel) -> None:
     logprobs = peaked([AAP, BLANK, KAISE_WORD])
     assert text(logprobs, lm=lm) == text(logprobs, lm=lm) == "आप कैसे"
+
+
+def exhaustive_best(logprobs: NDArray[np.float32], labels: Sequence[int]) -> list[int]:
+    """The most probable token sequence, summed over every alignment of ``labels`` (brute force)."""
+    totals: dict[tuple[int, ...], float] = {}
+    for path in itertools.product(labels, repeat=len(logprobs)):
+        collapsed = tuple(
+            label for i, label in enumerate(path) if label != BLANK and (i == 0 or path[i - 1] != label)
+        )
+        probability = math.exp(sum(float(logprobs[t, label]) for t, label in enumerate(path)))
+        totals[collapsed] = totals.get(collapsed, 0.0) + probability
+    return list(max(totals, key=totals.__getitem__))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_wide_search_finds_the_most_probable_sequence(seed: int) -> None:
+    # GIVEN 7 frames of random, ambiguous probabilities over three tokens and the blank
+    rng = np.random.default_rng(seed)
+    labels = (AAP, KAISE_WORD, HAIN, BLANK)
+    logprobs = frames([dict(zip(labels, 0.999 * rng.dirichlet(np.ones(4)), strict=True)) for _ in range(7)])
+    # WHEN searched with nothing pruned THEN it finds what summing all 4^7 alignments finds
+    wide = BeamOptions(
+        beam_size=4**7, token_top_k=BLANK, token_margin=1e9, beam_margin=1e9, extension_slack=1e9
+    )
+    spans = beam_search(logprobs, VOCAB, blank_id=BLANK, options=wide)
+    assert [span.token_id for span in spans] == exhaustive_best(logprobs, labels)
+
+
+def test_runs_of_blank_frames_are_passed_over_without_changing_the_answer() -> None:
+    # GIVEN speech with long near-certain blanks between ambiguous frames
+    ambiguous = [{AAP: 0.5, KAISE_WORD: 0.45}, {BLANK: 0.6, AAP: 0.35}, {HAIN: 0.6, BLANK: 0.35}]
+    logprobs = frames(
+        [{BLANK: 0.9995}] * 30 + ambiguous + [{BLANK: 0.9995}] * 40 + ambiguous + [{BLANK: 0.9995}] * 9
+    )
+    # WHEN those frames are skipped (blank above 99.9 %) or all searched THEN tokens and frames agree
+    skipping = beam_search(logprobs, VOCAB, blank_id=BLANK)
+    searching = beam_search(logprobs, VOCAB, blank_id=BLANK, options=BeamOptions(blank_skip=1.0))
+    assert [(s.token_id, s.first_frame, s.last_frame) for s in skipping] == [
+        (s.token_id, s.first_frame, s.last_frame) for s in searching
+    ]
+    assert skipping[0].first_frame == 30 and len(skipping) >= 2
