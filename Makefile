@@ -82,7 +82,7 @@ bench: $(RANDOM_DIR)/model.onnx
 # The optimisation search (build/asr_build/search): graph variants x session options, accuracy on NEMO's
 # model directory (a user's test manifest with TEST_MANIFEST=...), speed on SPEED_NEMO (the demo model is
 # timed on the medium architecture), the winner baked into artifacts/search/<name>/winner.
-# QUICK=1: a reduced grid for CI. `make search NEMO=x.nemo` exports x.nemo first (to artifacts/models/<stem>).
+# QUICK=1: a reduced grid for CI; ONLY=name,name: just those variants of the grid. `make search NEMO=x.nemo` exports x.nemo first (to artifacts/models/<stem>).
 # The demo model's search source is its fp32 export with the word LM (the embedded directory holds the
 # winner, which is not quantised again).
 NEMO ?= $(DEMO_NEMO)
@@ -93,7 +93,8 @@ SEARCH_SPEED = $(if $(IS_DEMO),--speed-model-dir $(RANDOM_DIR) --speed-nemo $(RA
 search: $(VENV)/.dev $(if $(IS_DEMO),$(RANDOM_DIR)/model.onnx $(DEMO_FP32_DIR)/model.onnx)
 	test -f $(SEARCH_SOURCE_DIR)/model.onnx || $(MAKE) export NEMO=$(NEMO) OUT=$(SEARCH_SOURCE_DIR)
 	$(PY) -m asr_build.search --model-dir $(SEARCH_SOURCE_DIR) --nemo $(NEMO) $(SEARCH_SPEED) \
-		$(if $(TEST_MANIFEST),--test-manifest $(TEST_MANIFEST)) $(if $(QUICK),--quick) --out $(ART)/search
+		$(if $(TEST_MANIFEST),--test-manifest $(TEST_MANIFEST)) $(if $(QUICK),--quick) \
+		$(if $(ONLY),--only "$(ONLY)") --out $(ART)/search
 
 $(DEMO_FP32_DIR)/model.onnx: $(DEMO_NEMO) | $(VENV)/.dev
 	$(PY) -m asr_build.export --nemo $(DEMO_NEMO) --out $(DEMO_FP32_DIR) --max-input-s 30

@@ -7,8 +7,10 @@ A model directory holds:
   ``[B, N]`` and ``waveform_lens`` int64 ``[B]``; outputs ``logprobs`` float32 ``[B, T, V+1]`` (blank last)
   and ``logprobs_lens`` int64 ``[B]``. Its custom metadata (all values strings) carries ``METADATA_KEYS``.
 * ``tokens.txt``: sherpa-onnx's format, ``piece id`` per line, the last line ``<blk> V``.
-* ``model.json``: ``name``, ``variant`` and ``session`` (ONNX Runtime options, ``SESSION_OPTIONS``). Other
-  keys (a decoder section, say) belong to other stages and are carried over untouched by every tool.
+* ``model.json``: ``name``, ``variant``, ``session`` (ONNX Runtime options, ``SESSION_OPTIONS``) and
+  optionally ``chunk_s`` (the longest audio given to the graph at once; peak memory grows with it, and the
+  optimisation search picks it). Other keys (a decoder section, say) belong to other stages and are
+  carried over untouched by every tool.
 * Any other file (a language model, say) belongs with the model and is copied wherever it goes.
 """
 
@@ -69,6 +71,9 @@ NAME_KEY: Final = "name"
 VARIANT_KEY: Final = "variant"
 SESSION_KEY: Final = "session"
 DEFAULT_VARIANT: Final = "fp32"
+CHUNK_KEY: Final = "chunk_s"
+DEFAULT_CHUNK_S: Final = 30.0  # for a model.json without ``chunk_s``
+MIN_CHUNK_S: Final = 2.0
 # ``session`` options, with their defaults. Levels and modes accept ORT's enum names
 # (``ORT_ENABLE_ALL``) or short ones (``all``); ``disable`` loads an offline-optimised graph as it is.
 SESSION_OPTIONS: Final[Mapping[str, Any]] = {

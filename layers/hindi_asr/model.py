@@ -18,9 +18,12 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from hindi_asr.contract import (
+    CHUNK_KEY,
+    DEFAULT_CHUNK_S,
     DEFAULT_MAX_INPUT_S,
     DEFAULT_VARIANT,
     INPUT_NAMES,
+    MIN_CHUNK_S,
     MODEL_FILE,
     MODEL_FILES,
     OUTPUT_NAMES,
@@ -72,6 +75,7 @@ class ModelInfo:
     blank_id: int
     frame_shift_s: float
     max_input_s: float
+    chunk_s: float  # model.json's preferred chunk length
     metadata: Mapping[str, str]
 
 
@@ -186,6 +190,9 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
         max_input_s = float(metadata.get("max_input_s", DEFAULT_MAX_INPUT_S))
     except (ValueError, TypeError) as exc:
         raise InvalidModelError(f"model metadata is malformed: {exc}") from exc
+    chunk_s = settings_json.get(CHUNK_KEY, DEFAULT_CHUNK_S)
+    if isinstance(chunk_s, bool) or not isinstance(chunk_s, int | float) or not chunk_s >= MIN_CHUNK_S:
+        raise InvalidModelError(f"model.json: {CHUNK_KEY} must be a number of seconds >= {MIN_CHUNK_S:g}")
     if len(vocabulary) != vocab_size or blank_id != vocab_size:
         raise InvalidModelError(
             f"vocabulary of {len(vocabulary)} pieces, vocab_size {vocab_size}, blank_id {blank_id}: "
@@ -201,6 +208,7 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
         blank_id=blank_id,
         frame_shift_s=frame_shift_s,
         max_input_s=max_input_s,
+        chunk_s=float(chunk_s),
         metadata=dict(metadata),
     )
 

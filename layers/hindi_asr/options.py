@@ -18,7 +18,7 @@ class TranscriberOptions:
     model_dir: Path = EMBEDDED_MODEL_DIR
     min_duration_s: float = 0.3  # shortest accepted audio
     max_duration_s: float = 600.0  # longest accepted audio
-    chunk_s: float = 30.0  # longest audio given to the model at once (capped by the model's max_input_s)
+    chunk_s: float | None = None  # longest audio given to the model at once; None: model.json's (or 30 s)
     overlap_s: float = 2.0  # overlap between neighbouring chunks, at most a quarter of chunk_s
     intra_op_threads: int | None = None  # None: model.json's; 0: ONNX Runtime's default
     inter_op_threads: int | None = None
@@ -27,8 +27,10 @@ class TranscriberOptions:
     def __post_init__(self) -> None:
         if not 0 < self.min_duration_s < self.max_duration_s:
             raise ValueError("durations must be positive, and min_duration_s below max_duration_s")
-        if self.chunk_s < 2.0 or not 0 <= self.overlap_s <= self.chunk_s / 4:
-            raise ValueError("chunk_s must be at least 2 s, and overlap_s at most a quarter of chunk_s")
+        if self.chunk_s is not None and self.chunk_s < 2.0:
+            raise ValueError("chunk_s must be at least 2 s")
+        if self.overlap_s < 0 or (self.chunk_s is not None and self.overlap_s > self.chunk_s / 4):
+            raise ValueError("overlap_s must be at least 0 and at most a quarter of chunk_s")
         if any(
             threads is not None and threads < 0 for threads in (self.intra_op_threads, self.inter_op_threads)
         ):

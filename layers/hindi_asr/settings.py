@@ -30,7 +30,9 @@ class TranscriberSettings(BaseSettings):
     model_dir: Path = Field(default=_CORE.model_dir, description="model.onnx, tokens.txt, model.json")
     min_duration_s: float = Field(default=_CORE.min_duration_s, description="shortest accepted audio")
     max_duration_s: float = Field(default=_CORE.max_duration_s, description="longest accepted audio")
-    chunk_s: float = Field(default=_CORE.chunk_s, description="longest audio given to the model at once")
+    chunk_s: float | None = Field(
+        default=_CORE.chunk_s, description="longest audio given to the model at once; unset: model.json's"
+    )
     overlap_s: float = Field(default=_CORE.overlap_s, description="overlap between neighbouring chunks")
     intra_op_threads: int | None = Field(default=None, description="overrides model.json; 0 = ORT default")
     inter_op_threads: int | None = Field(default=None, description="overrides model.json")

@@ -59,7 +59,7 @@ class Transcriber:
         self.options = options
         self.decoder = decoder or Decoder.load(options.model_dir)
         info = model.info
-        self.chunk_s = min(options.chunk_s, info.max_input_s)
+        self.chunk_s = min(options.chunk_s or info.chunk_s, info.max_input_s)
         self.overlap_s = min(options.overlap_s, self.chunk_s / 4)
         self.frame_samples = max(1, round(info.frame_shift_s * info.sample_rate))
         self.min_samples = round(MIN_INPUT_S * info.sample_rate)

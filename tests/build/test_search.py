@@ -20,6 +20,7 @@ from asr_build.search.variants import FP32, GRAPHS, GraphRecipe, SessionRecipe, 
 from hindi_asr.contract import MODEL_FILE, ORT_MODEL_FILE, SETTINGS_FILE, TOKENS_FILE
 from hindi_asr.model import AsrModel
 from hindi_asr.options import TranscriberOptions
+from hindi_asr.transcribe import Transcriber
 from tests.layers.hindi_asr.tiny_model import build_tiny_model
 
 
@@ -39,6 +40,7 @@ def test_offline_optimised_graphs_are_loaded_without_optimisation() -> None:
         assert (v.session.graph_optimization_level == "disable") == (v.graph.optimise is not None)
     assert not next(g for g in GRAPHS if g.optimise == "all").portable
     assert Variant(FP32, SessionRecipe(threads=2, allow_spinning=False)).name == "fp32/t2-nospin"
+    assert Variant(FP32, SessionRecipe(threads=2), chunk_s=15.0).name == "fp32/t2-c15"
 
 
 def _conformer_like_graph() -> onnx.ModelProto:
@@ -114,18 +116,33 @@ def test_featurizer_nodes_are_found_by_the_exporters_scope_metadata() -> None:
 
 
 def _row(
-    name: str, threads: int, ms: float, *, passes: bool = True, graph: str | None = None, cold: float = 1000.0
+    name: str,
+    threads: int,
+    ms: float,
+    *,
+    passes: bool = True,
+    graph: str | None = None,
+    cold: float = 1000.0,
+    chunk_s: float = 30.0,
+    long_ms: float | None = None,
+    rss: float = 600.0,
 ) -> dict[str, Any]:
     variant = Variant(
-        next(g for g in GRAPHS if g.name == (graph or name.split("/")[0])), SessionRecipe(threads=threads)
+        next(g for g in GRAPHS if g.name == (graph or name.split("/")[0])),
+        SessionRecipe(threads=threads),
+        chunk_s,
     )
+    latency = {"10": {"median": ms, "p95": ms}}
+    if long_ms is not None:
+        latency["60"] = {"median": long_ms, "p95": long_ms}
     return {
         "name": name,
         "config": variant.to_json(),
         "threads": threads,
-        "latency_ms": {"10": {"median": ms, "p95": ms}},
+        "latency_ms": latency,
         "passes_gate": passes,
         "cold_start_ms": cold,
+        "peak_rss_mb": rss,
     }
 
 
@@ -158,6 +175,29 @@ def test_a_tie_on_latency_goes_to_the_faster_cold_start() -> None:
     assert selection.pick_winner(rows, selection.Rule(tie=0.0), threads=2)["name"] == "int8-matmul/t2"
 
 
+def test_the_chunk_length_is_picked_on_the_long_clip_and_ties_go_to_less_memory() -> None:
+    rule = selection.Rule()
+    rows = [
+        _row("int8-matmul/t2", 2, 100.0, long_ms=2500.0, rss=610.0),
+        _row("int8-matmul/t2-c20", 2, 99.0, chunk_s=20.0, long_ms=2100.0, rss=420.0, cold=500.0),
+        _row("int8-matmul/t2-c15", 2, 101.0, chunk_s=15.0, long_ms=2150.0, rss=370.0),  # a tie: less memory
+        _row("int8-matmul/t1", 1, 180.0, long_ms=4000.0),
+        _row("fp32/t2-c15", 2, 150.0, graph="fp32", chunk_s=15.0, long_ms=1000.0, rss=300.0),  # other graph
+    ]
+    # GIVEN chunk lengths that tie on the 10 s clip: the winner is picked among whole-clip variants only
+    winner = selection.pick_winner(rows, rule, threads=2)
+    assert winner["name"] == "int8-matmul/t2"
+    # THEN the long clip picks the chunk length, and within 5 % the lower peak RSS
+    chosen = selection.pick_chunk(rows, winner, rule)
+    assert chosen["name"] == "int8-matmul/t2-c15"
+    assert selection.pick_chunk(rows, winner, selection.Rule(tie=0.0))["name"] == "int8-matmul/t2-c20"
+    # AND the memory size is still priced from the same graph and session at each thread count
+    assert set(selection.siblings(rows, chosen)) == {1, 2} and selection.siblings(rows, chosen)[2] is chosen
+    # AND without a long clip the winner stands
+    short = [_row("int8-matmul/t2", 2, 100.0), _row("int8-matmul/t2-c15", 2, 100.0, chunk_s=15.0)]
+    assert selection.pick_chunk(short, short[0], rule) is short[0]
+
+
 def test_gate_is_cer_slack_and_agreement() -> None:
     rule, fp32 = selection.Rule(), {"cer": 0.05, "agreement": 1.0}
     assert rule.passes({"cer": 0.053, "agreement": 0.95}, fp32)
@@ -183,10 +223,12 @@ def test_bake_keeps_every_source_file_and_key(tmp_path: Path) -> None:
     graph = build_graph(GraphRecipe("ort", optimise="basic", ort_format=True), source, tmp_path / "g", [])
     # WHEN the winner is baked from it
     session = {"intra_op_num_threads": 2, "allow_spinning": False}
-    out = bake_winner(source, graph, tmp_path / "winner", "ort/t2-nospin", session)
-    # THEN everything is carried over and only variant and session change
+    out = bake_winner(source, graph, tmp_path / "winner", "ort/t2-nospin", session, chunk_s=15.0)
+    # THEN everything is carried over and only variant, session and chunk length change
     baked = json.loads((out / SETTINGS_FILE).read_text(encoding="utf-8"))
-    assert baked == {**settings, "variant": "ort/t2-nospin", "session": session}
+    assert baked == {**settings, "variant": "ort/t2-nospin", "session": session, "chunk_s": 15.0}
+    transcriber = Transcriber.load(TranscriberOptions(model_dir=out))
+    assert transcriber.chunk_s == 15.0  # the runtime chunks as the search measured
     assert (out / "lm.arpa").is_file() and (out / TOKENS_FILE).is_file()
     assert (out / ORT_MODEL_FILE).is_file() and not (out / MODEL_FILE).exists()
     assert AsrModel.load(TranscriberOptions(model_dir=out)).info.variant == "ort/t2-nospin"

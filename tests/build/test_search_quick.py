@@ -52,6 +52,7 @@ def test_quick_search_writes_the_report_and_bakes_a_working_winner(tmp_path: Pat
     winner_dir = out / "winner"
     baked = json.loads((winner_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
     assert baked["decoder"] == {"beam_size": 7} and baked["variant"] == report["winner"]
+    assert baked["chunk_s"] == winner["config"]["chunk_s"] in (30.0, 15.0)  # the chunk length measured
     assert (winner_dir / "notes.txt").is_file() and (winner_dir / TOKENS_FILE).is_file()
     transcriber = Transcriber.load(TranscriberOptions(model_dir=winner_dir))
     transcript = transcriber.transcribe(CLIP.read_bytes())

@@ -28,7 +28,7 @@ from asr_build.search import accuracy, cost, report, selection, timing
 from asr_build.search.graphs import build_graph, model_file
 from asr_build.search.variants import GRAPHS, Variant, grid
 from hindi_asr.audio import decode_audio
-from hindi_asr.contract import SETTINGS_FILE, TOKENS_FILE, settings_json
+from hindi_asr.contract import CHUNK_KEY, SETTINGS_FILE, TOKENS_FILE, settings_json
 
 CLIP_SECONDS = {"5": 5.0, "10": 10.0, "60": 60.0}
 RAW_FILE = "measurements.json"
@@ -117,7 +117,7 @@ def variant_dir(variant: Variant, graph_dir: Path, out: Path, name: str) -> Path
     for path, link in ((graph, target / graph.name), (graph_dir / TOKENS_FILE, target / TOKENS_FILE)):
         link.unlink(missing_ok=True)
         link.symlink_to(path.resolve())
-    settings = settings_json(name, variant.name, variant.session.model_json())
+    settings = settings_json(name, variant.name, variant.session.model_json()) | {CHUNK_KEY: variant.chunk_s}
     (target / SETTINGS_FILE).write_text(
         json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -133,7 +133,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     speed_dir, speed_nemo = args.speed_model_dir or args.model_dir, args.speed_nemo or args.nemo
     threads = tuple(t for t in (1, 2) if t <= (os.cpu_count() or 1))
     variants = grid(quick=args.quick, threads=threads)
-    graph_names = list(dict.fromkeys(v.graph.name for v in variants))
+    if args.only:
+        unknown = set(args.only) - {v.name for v in variants}
+        if unknown:
+            raise SystemExit(f"--only: not in the grid: {sorted(unknown)}")
+        variants = [v for v in variants if v.name in args.only]
+    graph_names = list(dict.fromkeys(["fp32", *(v.graph.name for v in variants)]))  # fp32: the gate
 
     log("test set")
     if args.test_manifest:
@@ -213,7 +218,7 @@ def assemble(args: argparse.Namespace, raw: Mapping[str, Any]) -> dict[str, Any]
                 "cost_per_audio_hour_usd": cost.costs({v.session.threads: latency}, 10.0, machine["cores"]),
             }
         )
-    winner = selection.pick_winner(table, rule, top)
+    winner = selection.pick_chunk(table, selection.pick_winner(table, rule, top), rule)
     memory_mb, memory_costs = selection.pick_memory(table, winner, rule, machine["cores"])
     nemo_ms = timings["nemo-eager"]["latency_ms"]["10"]["median"]
     sherpa_ms = timings["sherpa-onnx"]["latency_ms"]["10"]["median"]
@@ -222,7 +227,9 @@ def assemble(args: argparse.Namespace, raw: Mapping[str, Any]) -> dict[str, Any]
     win_variant = Variant.from_json(winner["config"])
     session = {**win_variant.session.model_json(), "intra_op_num_threads": vcpus}
     graph_dir = Path(raw["accuracy_graphs"][win_variant.graph.name])
-    report.bake_winner(args.model_dir, graph_dir, args.out / name / "winner", winner["name"], session)
+    report.bake_winner(
+        args.model_dir, graph_dir, args.out / name / "winner", winner["name"], session, win_variant.chunk_s
+    )
     flops = timings["nemo-eager"].get("flops", 0.0)
     return {
         "model": name,
@@ -264,6 +271,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--speed-nemo", type=Path, help="its .nemo (default: --nemo)")
     parser.add_argument("--test-manifest", type=Path, help="NeMo JSON-lines manifest for the accuracy gate")
     parser.add_argument("--quick", action="store_true", help="a reduced grid and few rounds (CI)")
+    parser.add_argument(
+        "--only",
+        type=lambda names: [n.strip() for n in names.split(",") if n.strip()],
+        help="comma-separated variant names: time only these (of the full or quick grid)",
+    )
     parser.add_argument("--out", type=Path, default=Path("artifacts/search"))
     parser.add_argument("--reuse", action="store_true", help=f"select and report from the last {RAW_FILE}")
     args = parser.parse_args(argv)

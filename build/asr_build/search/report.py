@@ -18,13 +18,25 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from hindi_asr.contract import MODEL_FILES, SESSION_KEY, SETTINGS_FILE, VARIANT_KEY
+from hindi_asr.contract import (
+    CHUNK_KEY,
+    DEFAULT_CHUNK_S,
+    MODEL_FILES,
+    SESSION_KEY,
+    SETTINGS_FILE,
+    VARIANT_KEY,
+)
 
 
 def bake_winner(
-    source_dir: Path, graph_dir: Path, out: Path, variant: str, session: Mapping[str, Any]
+    source_dir: Path,
+    graph_dir: Path,
+    out: Path,
+    variant: str,
+    session: Mapping[str, Any],
+    chunk_s: float = DEFAULT_CHUNK_S,
 ) -> Path:
-    """Copy ``source_dir`` to ``out`` with ``graph_dir``'s graph, ``variant`` and ``session``."""
+    """Copy ``source_dir`` to ``out`` with ``graph_dir``'s graph, ``variant``, ``session`` and ``chunk_s``."""
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(source_dir, out, symlinks=False)
@@ -36,6 +48,7 @@ def bake_winner(
     settings = json.loads(settings_path.read_text(encoding="utf-8")) if settings_path.is_file() else {}
     settings[VARIANT_KEY] = variant
     settings[SESSION_KEY] = dict(session)
+    settings[CHUNK_KEY] = chunk_s
     (out / SETTINGS_FILE).write_text(
         json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from asr_build.search.cost import costs
+from hindi_asr.contract import DEFAULT_CHUNK_S
 
 CER_SLACK = 0.003  # 0.3 percentage points
 MIN_AGREEMENT = 0.95
 TARGET_CLIP = "10"
 LATENCY_BOUND_MS = 1000.0  # a 10 s clip answered within 1 s (RTF 0.1) at the chosen memory size
 TIE = 0.05  # medians within 5 % of the fastest are a tie (rounds in rotation still drift that much)
+LONG_CLIP = "60"  # the clip that is chunked: chunk lengths are compared on it
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class Rule:
     clip: str = TARGET_CLIP
     latency_bound_ms: float = LATENCY_BOUND_MS
     tie: float = TIE
+    long_clip: str = LONG_CLIP
 
     def describe(self, threads: int) -> str:
         return (
@@ -29,7 +32,10 @@ class Rule:
             f"and transcripts equal to fp32's on >= {self.min_agreement:.0%} of test clips, and which are "
             f"portable (not saved at ORT_ENABLE_ALL, whose kernels are laid out for this machine's CPU), "
             f"the one with the lowest median latency on the {self.clip} s clip at {threads} threads; "
-            f"medians within {self.tie:.0%} of the lowest are a tie, won by the fastest cold start. Memory "
+            f"medians within {self.tie:.0%} of the lowest are a tie, won by the fastest cold start (chunk "
+            f"lengths do not count here: no {self.clip} s clip is chunked). Chunk length: of the winner's "
+            f"graph and session at each chunk length, the lowest median on the {self.long_clip} s clip; "
+            f"medians within {self.tie:.0%} are a tie, won by the lowest peak RSS. Memory "
             f"size: the cheapest per audio hour whose {self.clip} s latency, measured at that size's vCPU "
             f"count as threads, is <= {self.latency_bound_ms:.0f} ms."
         )
@@ -45,13 +51,35 @@ def pick_winner(rows: Sequence[Mapping[str, Any]], rule: Rule, threads: int) -> 
     """The fastest eligible variant at ``threads`` (fp32 if nothing else passes); among those within
     ``rule.tie`` of the fastest median, the one with the fastest cold start."""
     eligible = [
-        r for r in rows if r["threads"] == threads and r["passes_gate"] and r["config"]["graph"]["portable"]
+        r
+        for r in rows
+        if r["threads"] == threads
+        and r["passes_gate"]
+        and r["config"]["graph"]["portable"]
+        and r["config"].get("chunk_s", DEFAULT_CHUNK_S) == DEFAULT_CHUNK_S
     ]
     if not eligible:
         raise ValueError(f"no eligible variant at {threads} threads (fp32 always passes: none was measured?)")
     fastest = min(r["latency_ms"][rule.clip]["median"] for r in eligible)
     tied = [r for r in eligible if r["latency_ms"][rule.clip]["median"] <= fastest * (1 + rule.tie)]
     return min(tied, key=lambda r: (r["cold_start_ms"], r["latency_ms"][rule.clip]["median"]))
+
+
+def pick_chunk(rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any], rule: Rule) -> Mapping[str, Any]:
+    """The winner's graph and session at the chunk length the rule picks (the winner itself if no other
+    length, or no long clip, was measured)."""
+    same = [
+        r
+        for r in rows
+        if r["config"]["graph"] == winner["config"]["graph"]
+        and r["config"]["session"] == winner["config"]["session"]
+        and rule.long_clip in r["latency_ms"]
+    ]
+    if winner not in same:
+        return winner
+    fastest = min(r["latency_ms"][rule.long_clip]["median"] for r in same)
+    tied = [r for r in same if r["latency_ms"][rule.long_clip]["median"] <= fastest * (1 + rule.tie)]
+    return min(tied, key=lambda r: (r["peak_rss_mb"], r["latency_ms"][rule.long_clip]["median"]))
 
 
 def siblings(rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
@@ -63,7 +91,11 @@ def siblings(rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any]) -> di
 
     same_graph = [r for r in rows if r["config"]["graph"]["name"] == winner["config"]["graph"]["name"]]
     found: dict[int, Mapping[str, Any]] = {}
-    for row in sorted(same_graph, key=lambda r: options(r) != options(winner)):
+
+    def chunk(row: Mapping[str, Any]) -> float:
+        return float(row["config"].get("chunk_s", DEFAULT_CHUNK_S))
+
+    for row in sorted(same_graph, key=lambda r: (options(r) != options(winner), chunk(r) != chunk(winner))):
         found.setdefault(row["threads"], row)
     return found
 

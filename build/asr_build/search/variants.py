@@ -1,7 +1,8 @@
-"""The search space: a variant is a graph recipe x ONNX Runtime session options x threads, by name.
+"""The search space: a variant is a graph recipe x ONNX Runtime session options x threads x the chunk
+length the runtime feeds the graph, by name.
 
 Every variant is a frozen dataclass that serialises to JSON (``to_json``/``from_json``) and whose name
-says what differs from the defaults, e.g. ``int8-matmul/t2`` or ``fp32/t2-nospin``.
+says what differs from the defaults, e.g. ``int8-matmul/t2``, ``fp32/t2-nospin`` or ``int8-matmul/t2-c15``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from hindi_asr.contract import default_session
+from hindi_asr.contract import DEFAULT_CHUNK_S, default_session
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,17 @@ class SessionRecipe:
 
 @dataclass(frozen=True)
 class Variant:
+    """``chunk_s``: the longest audio the runtime gives the graph at once (model.json's ``chunk_s``); it
+    changes nothing below that length, and peak memory and long-file speed above it."""
+
     graph: GraphRecipe
     session: SessionRecipe = field(default_factory=SessionRecipe)
+    chunk_s: float = DEFAULT_CHUNK_S
 
     @property
     def name(self) -> str:
-        return f"{self.graph.name}/{self.session.suffix}"
+        chunk = "" if self.chunk_s == DEFAULT_CHUNK_S else f"-c{self.chunk_s:g}"
+        return f"{self.graph.name}/{self.session.suffix}{chunk}"
 
     @property
     def slug(self) -> str:
@@ -93,7 +99,7 @@ class Variant:
 
     def to_json(self) -> dict[str, Any]:
         graph = {**asdict(self.graph), "portable": self.graph.portable}
-        return {"name": self.name, "graph": graph, "session": asdict(self.session)}
+        return {"name": self.name, "graph": graph, "session": asdict(self.session), "chunk_s": self.chunk_s}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Variant:
@@ -101,7 +107,8 @@ class Variant:
         graph["op_types"] = tuple(graph.get("op_types", ("MatMul",)))
         _check_keys(GraphRecipe, graph)
         _check_keys(SessionRecipe, data["session"])
-        return cls(GraphRecipe(**graph), SessionRecipe(**data["session"]))
+        chunk_s = float(data.get("chunk_s", DEFAULT_CHUNK_S))
+        return cls(GraphRecipe(**graph), SessionRecipe(**data["session"]), chunk_s)
 
 
 def _check_keys(kind: type, data: dict[str, Any]) -> None:
@@ -132,6 +139,9 @@ QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "pw-int8-matmul")
 # Also timed below the top thread count:
 FEW_THREADS = ("fp32", "int8-matmul", "int8-matmul-opt", "int8-matmul-ort", "pw-int8-matmul", "qdq-static")
 TUNED = ("fp32", "int8-matmul")  # also timed with each non-default session option
+# Also timed at the largest thread count with shorter chunks (attention's memory grows with the square).
+CHUNKED = ("int8-matmul", "int8-matmul-opt", "int8-matmul-ort")
+CHUNKS_S = (20.0, 15.0)
 
 
 def graph_session(graph: GraphRecipe, session: SessionRecipe) -> SessionRecipe:
@@ -143,13 +153,16 @@ def grid(*, quick: bool, threads: tuple[int, ...] = (1, 2)) -> list[Variant]:
     """Every graph at the default session and the largest thread count; the main graphs at every thread
     count (for the memory sizes with fewer vCPUs); session options on fp32 and int8 at the largest.
 
-    Quick: the quick graphs at the largest thread count, fp32 at each, and fp32 without spinning."""
+    Quick: the quick graphs at the largest thread count, fp32 at each, fp32 without spinning, and int8
+    with 15 s chunks."""
     top = max(threads)
     if quick:
         graphs = [g for g in GRAPHS if g.name in QUICK_GRAPHS]
         variants = [Variant(FP32, SessionRecipe(threads=t)) for t in threads]
         variants += [Variant(g, graph_session(g, SessionRecipe(threads=top))) for g in graphs]
         variants.append(Variant(FP32, SessionRecipe(threads=top, allow_spinning=False)))
+        int8 = next(g for g in GRAPHS if g.name == "int8-matmul")
+        variants.append(Variant(int8, SessionRecipe(threads=top), chunk_s=min(CHUNKS_S)))
         return list(dict.fromkeys(variants))
     variants = [Variant(g, graph_session(g, SessionRecipe(threads=top))) for g in GRAPHS]
     few = [g for g in GRAPHS if g.name in FEW_THREADS]
@@ -162,4 +175,7 @@ def grid(*, quick: bool, threads: tuple[int, ...] = (1, 2)) -> list[Variant]:
     ]
     tuned = [g for g in GRAPHS if g.name in TUNED]
     variants += [Variant(g, graph_session(g, s)) for g in tuned for s in options]
+    chunked = [g for g in GRAPHS if g.name in CHUNKED]
+    top_session = SessionRecipe(threads=top)
+    variants += [Variant(g, graph_session(g, top_session), chunk_s=c) for g in chunked for c in CHUNKS_S]
     return list(dict.fromkeys(variants))

@@ -113,6 +113,17 @@ def test_malformed_model_json_is_invalid(tiny_model_dir: Path, tmp_path: Path) -
         AsrModel.load(TranscriberOptions(model_dir=model_dir))
 
 
+@pytest.mark.parametrize("bad", [1.5, "15", True, None])
+def test_a_chunk_length_in_model_json_must_be_seconds_of_at_least_two(
+    tiny_model_dir: Path, tmp_path: Path, bad: object
+) -> None:
+    model_dir = copy_model(tiny_model_dir, tmp_path / "m")
+    settings = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    (model_dir / "model.json").write_text(json.dumps({**settings, "chunk_s": bad}), encoding="utf-8")
+    with pytest.raises(InvalidModelError, match="chunk_s must be a number"):
+        AsrModel.load(TranscriberOptions(model_dir=model_dir))
+
+
 def test_model_json_is_optional(tiny_model_dir: Path, tmp_path: Path) -> None:
     model_dir = copy_model(tiny_model_dir, tmp_path / "m")
     (model_dir / "model.json").unlink()

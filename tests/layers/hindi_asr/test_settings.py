@@ -21,7 +21,7 @@ def test_defaults() -> None:
         == EMBEDDED_MODEL_DIR
         == Path(__file__).parents[3] / "layers/hindi_asr/models/default"
     )
-    assert (options.min_duration_s, options.max_duration_s, options.chunk_s) == (0.3, 600.0, 30.0)
+    assert (options.min_duration_s, options.max_duration_s, options.chunk_s) == (0.3, 600.0, None)
     assert settings.limits.max_request_bytes == LAMBDA_PAYLOAD_BYTES == 6 * 1024 * 1024
     assert options.intra_op_threads is None and options.graph_optimization is None
     assert settings.s3 == S3Settings(

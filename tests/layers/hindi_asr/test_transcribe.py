@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +96,21 @@ def test_chunks_are_capped_by_the_models_longest_input(tiny_model_dir: Path) -> 
     transcriber = Transcriber.load(TranscriberOptions(model_dir=tiny_model_dir, chunk_s=600.0, overlap_s=2.0))
     assert transcriber.chunk_s == 20.0  # max_input_s in the tiny model's metadata
     text = long_text(120, seed=1)
+    assert transcriber.transcribe_audio(audio_of(speech(text))).text == text
+
+
+def test_the_chunk_length_comes_from_model_json_unless_the_options_set_it(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    model_dir = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, model_dir)
+    assert Transcriber.load(TranscriberOptions(model_dir=model_dir)).chunk_s == 20.0  # 30 s, capped
+    settings = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    (model_dir / "model.json").write_text(json.dumps({**settings, "chunk_s": 6}), encoding="utf-8")
+    transcriber = Transcriber.load(TranscriberOptions(model_dir=model_dir))
+    assert (transcriber.chunk_s, transcriber.overlap_s) == (6.0, 1.5)  # the overlap: a quarter at most
+    assert Transcriber.load(TranscriberOptions(model_dir=model_dir, chunk_s=8.0)).chunk_s == 8.0
+    text = long_text(60, seed=2)
     assert transcriber.transcribe_audio(audio_of(speech(text))).text == text
 
 
