@@ -149,7 +149,7 @@ def exhaustive_best(logprobs: NDArray[np.float32], labels: Sequence[int]) -> lis
         )
         probability = math.exp(sum(float(logprobs[t, label]) for t, label in enumerate(path)))
         totals[collapsed] = totals.get(collapsed, 0.0) + probability
-    return list(max(totals, key=totals.__getitem__))
+    return list(max(totals.items(), key=lambda item: item[1])[0])
 
 
 @pytest.mark.parametrize("seed", range(6))
