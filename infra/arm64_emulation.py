@@ -2,6 +2,7 @@
 
     python -m infra.arm64_emulation prepare   # -> artifacts/arm64/{qemu-aarch64,sysroot,site-packages}
     python -m infra.arm64_emulation run -- -c "import platform; print(platform.machine())"
+    python -m infra.arm64_emulation rootfs OUT.tar   # the Lambda base stand-in's arm64 root filesystem
 
 * qemu: Debian trixie's ``qemu-user`` (10.0), whose ``qemu-aarch64`` is statically linked; only that one
   binary is kept. Bookworm's qemu 7.2 crashes inside onnxruntime's aarch64 wheel.
@@ -10,6 +11,11 @@
   Amazon Linux 2023 (glibc 2.34); the wheels are the image's, limited to glibc 2.34 (below).
 * site-packages: the runtime dependencies at the image's pins for aarch64, by ``infra/lambda-pip.sh``
   (the same command that stages the Lambda image; boto3 included, as the base image provides it).
+
+* rootfs: the sysroot plus ``dash`` as ``/bin/sh``, ``python3``, merged ``/usr`` and ``/tmp``, as a tarball
+  for ``docker import`` (``infra/lambda-base-image.sh`` on an x86_64 host). Nothing in it was configured
+  by maintainer scripts, so nothing had to run under emulation to make it: debootstrap's second stage
+  under qemu takes over 40 minutes on these 2 cores.
 
 Every package is checked against the SHA256 of the archive's ``Packages`` index before it is unpacked.
 The result is reused while the package list and the pins stay the same (``prepared.json``).
@@ -56,6 +62,7 @@ SYSROOT_PACKAGES = (  # arm64: the interpreter, its standard library and what th
     "libpython3.13-stdlib",
     "python3.13-minimal",
 )
+ROOTFS_PACKAGES = ("dash",)  # /bin/sh: the image's entrypoint scripts and RUN steps
 TIMEOUT_S = 300
 
 
@@ -176,17 +183,54 @@ def prepare(root: Path) -> Emulation:
     return emulation
 
 
+def rootfs(emulation: Emulation, out: Path) -> Path:
+    """Write ``out``: a tarball of the minimal arm64 root the stand-in Lambda base image is made from."""
+    with tempfile.TemporaryDirectory(dir=emulation.root) as scratch:
+        root = Path(scratch) / "root"
+        shutil.copytree(emulation.sysroot, root, symlinks=True)
+        arm64 = index("arm64")
+        for name in ROOTFS_PACKAGES:
+            unpack(download(arm64[name], emulation.root / "debs"), root)
+        links = {"usr/bin/sh": "dash", "usr/bin/python3": f"python{PYTHON_VERSION}"}
+        for link, target in links.items():
+            if not (root / link).exists():
+                (root / link).symlink_to(target)
+        for directory in ("tmp", "var/task", "var/runtime", "opt", "etc"):
+            (root / directory).mkdir(parents=True, exist_ok=True)
+        (root / "tmp").chmod(0o1777)
+        (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n", encoding="utf-8")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".partial")
+        with tarfile.open(partial, "w") as archive:
+            archive.add(root, arcname=".", filter=_owned_by_root)
+        partial.replace(out)
+    return out
+
+
+def _owned_by_root(member: tarfile.TarInfo) -> tarfile.TarInfo:
+    member.uid = member.gid = 0
+    member.uname = member.gname = "root"
+    return member
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["prepare", "run"])
+    parser.add_argument("command", choices=["prepare", "run", "rootfs"])
     parser.add_argument("--dir", type=Path, default=REPO_ROOT / "artifacts" / "arm64")
-    parser.add_argument("args", nargs="*", help="run: arguments for aarch64 python (after --)")
+    parser.add_argument(
+        "args", nargs="*", help="run: arguments for aarch64 python (after --); rootfs: the tarball to write"
+    )
     args = parser.parse_args(argv)
     emulation = prepare(args.dir)
     if args.command == "prepare":
         sys.stdout.write(f"aarch64 Python {PYTHON_VERSION} under {emulation.qemu}\n")
+        return 0
+    if args.command == "rootfs":
+        if len(args.args) != 1:
+            parser.error("rootfs takes one argument: the tarball to write")
+        sys.stdout.write(f"{rootfs(emulation, Path(args.args[0]))}\n")
         return 0
     extra = args.args  # argparse has dropped the "--" that keeps them from being read as options
     paths = [REPO_ROOT / "layers", REPO_ROOT / "functions", REPO_ROOT]

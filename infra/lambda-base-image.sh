@@ -7,7 +7,8 @@
 # 2. otherwise `docker pull public.ecr.aws/lambda/python:$LAMBDA_PYTHON` (a machine with internet ends here,
 #    with the real image, unchanged);
 # 3. otherwise (registries unreachable, as on these sandboxes) build a TEST FIXTURE under the same name:
-#    a debootstrap'ed Debian rootfs with that Python version, awslambdaric + boto3 from host-downloaded
+#    a debootstrap'ed Debian rootfs with that Python version (for arm64 on an x86_64 host: trixie's
+#    packages unpacked by infra/arm64_emulation.py, no debootstrap), awslambdaric + boto3 from host-downloaded
 #    wheels, the Runtime Interface Emulator from the aws-sam-cli wheel, and the real image's entrypoint
 #    contract (infra/lambda-base/). The image carries the label org.hindi-asr.lambda-base-standin=true.
 #
@@ -17,7 +18,7 @@
 # LAMBDA_ARCH (x86_64 | arm64, default x86_64) picks the platform. The tag holds one platform at a time
 # in a classic image store: asking for the other one pulls or rebuilds (from the cached rootfs) and retags.
 # An arm64 stand-in on an x86 host needs qemu user-mode emulation registered with binfmt_misc
-# (infra/binfmt-arm64.sh register), for debootstrap's second stage and for running the image.
+# (infra/binfmt-arm64.sh register) to run the image and the function image's RUN step.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -66,6 +67,15 @@ log "registry unreachable: building the test stand-in for $image ($platform)"
 
 rootfs_tar="$cache_dir/$suite-minbase-python3-$platform_arch.tar"
 mkdir -p "$cache_dir"
+if [[ "$platform_arch" == arm64 && "$(uname -m)" != aarch64 && "$py_version" == 3.13 ]]; then
+    # Across architectures debootstrap's second stage runs every maintainer script under qemu (over 40
+    # minutes here): unpack trixie's arm64 python3.13 and dash instead, configured by nothing.
+    rootfs_tar="$cache_dir/$suite-extracted-python3-$platform_arch.tar"
+    if [[ ! -s "$rootfs_tar" ]]; then
+        log "arm64 root from unpacked trixie packages (infra/arm64_emulation.py rootfs)"
+        (cd "$repo_root" && .venv/bin/python -m infra.arm64_emulation rootfs "$rootfs_tar") >/dev/null
+    fi
+fi
 if [[ ! -s "$rootfs_tar" ]]; then
     command -v debootstrap >/dev/null || { log "debootstrap missing: apt-get install debootstrap"; exit 2; }
     rootfs=$(mktemp -d "$cache_dir/rootfs.XXXXXX")
