@@ -121,11 +121,11 @@ def test_the_lm_repairs_merged_words_in_the_festival_clip(transcriber: Transcrib
     reference = (DATA / "hindi_clip_festival.txt").read_text(encoding="utf-8").strip()
     greedy_text = transcribe(transcriber, audio)
     beam_text = transcribe(transcriber, audio, decoder="beam")
-    # greedy glues festival's words together (सबबाजार, शामामहम); the LM's word boundaries undo that
+    # greedy glues festival's words together (सबबाजार, सेताजी); the LM's word boundaries undo that
     glued = {"हम", "सब", "बाजार"}
     assert not glued <= set(greedy_text.split()) and glued | {"सब्जियां", "लाए"} <= set(beam_text.split())
     greedy, beam = jiwer.wer(reference, greedy_text), jiwer.wer(reference, beam_text)
-    assert greedy >= 0.6 and beam <= greedy - 0.3, (greedy, beam, greedy_text, beam_text)
+    assert greedy >= 0.5 and beam <= greedy - 0.3, (greedy, beam, greedy_text, beam_text)
 
 
 def espeak(text: str, tmp_path: Path) -> bytes:
