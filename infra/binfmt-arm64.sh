@@ -23,15 +23,18 @@ CONF=/usr/lib/binfmt.d/qemu-aarch64.conf
 case "${1:-}" in
     register)
         [[ -e "$ENTRY" ]] && exit 0
-        [[ -r "$CONF" ]] || { echo "$CONF missing: apt-get install qemu-user-static" >&2; exit 2; }
         [[ -w "$BINFMT/register" ]] || mount -t binfmt_misc binfmt_misc "$BINFMT"
         if [[ -n "${2:-}" ]]; then
             qemu=$(realpath "$2")
             [[ -x "$qemu" ]] || { echo "$qemu is not an executable qemu-aarch64" >&2; exit 2; }
-            # Debian's magic and mask, this interpreter, F (opened now: containers need no copy) and P (argv0).
-            IFS=: read -r _ name type offset magic mask _ _ <"$CONF"
-            printf ':%s:%s:%s:%s:%s:%s:FP' "$name" "$type" "$offset" "$magic" "$mask" "$qemu" >"$BINFMT/register"
+            # The ELF header of an aarch64 executable (class 64, little-endian, e_machine 183) and the mask
+            # qemu's own binfmt configuration uses; this interpreter, F (opened now: containers need no
+            # copy) and P (argv0).
+            magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
+            mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+            printf ':qemu-aarch64:M::%s:%s:%s:FP' "$magic" "$mask" "$qemu" >"$BINFMT/register"
         else
+            [[ -r "$CONF" ]] || { echo "$CONF missing: apt-get install qemu-user-static" >&2; exit 2; }
             cat "$CONF" >"$BINFMT/register"
         fi
         ;;

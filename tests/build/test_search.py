@@ -13,7 +13,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from asr_build.search import cost, selection
-from asr_build.search.graphs import build_graph, featurizer_nodes
+from asr_build.search.dft import stft_to_conv
+from asr_build.search.graphs import build_graph, featurizer_nodes, quantise_subsampling, subsampling_convs
 from asr_build.search.pointwise import pointwise_to_matmul
 from asr_build.search.report import bake_winner
 from asr_build.search.variants import FP32, GRAPHS, GraphRecipe, SessionRecipe, Variant, grid
@@ -106,6 +107,75 @@ def test_derived_graphs_keep_the_contract(recipe: GraphRecipe, tmp_path: Path) -
     assert model.config.graph_optimization_level == "disable"
     audio = (np.sin(np.arange(16_000) / 5) * 0.3).astype(np.float32)
     assert np.abs(model.run(audio) - reference.run(audio)).max() <= 1e-5
+
+
+def _subsampling_like_graph() -> onnx.ModelProto:
+    """x [B, 1, T, 8] -> 3x3/2 Conv (1 -> 4) -> Relu -> 3x3/2 Conv (4 -> 4) -> Relu -> depthwise 3x3 -> y."""
+    rng = np.random.default_rng(2)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((4, 1, 3, 3)).astype(np.float32), "w1"),
+        numpy_helper.from_array(rng.standard_normal((4, 4, 3, 3)).astype(np.float32) / 3, "w2"),
+        numpy_helper.from_array(rng.standard_normal(4).astype(np.float32), "b2"),
+        numpy_helper.from_array(rng.standard_normal((4, 1, 3, 3)).astype(np.float32), "w3"),
+    ]
+    k, pads = [3, 3], [1, 1, 1, 1]
+    nodes = [
+        helper.make_node(
+            "Conv", ["x", "w1"], ["c1"], name="first", strides=[2, 2], kernel_shape=k, pads=pads
+        ),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node(
+            "Conv", ["r1", "w2", "b2"], ["c2"], name="second", strides=[2, 2], kernel_shape=k, pads=pads
+        ),
+        helper.make_node("Relu", ["c2"], ["r2"]),
+        helper.make_node("Conv", ["r2", "w3"], ["y"], name="depthwise", group=4, kernel_shape=k, pads=pads),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", 1, "T", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["B", 4, "T4", 2])],
+        inits,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+class _Batches:
+    def __init__(self, batches: list[np.ndarray]) -> None:
+        self._batches = iter(batches)
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        batch = next(self._batches, None)
+        return None if batch is None else {"x": batch}
+
+
+def test_the_subsampling_conv_is_quantised_statically_and_runs_as_qlinearconv(tmp_path: Path) -> None:
+    # GIVEN NeMo's subsampling shape: a conv on the 1-channel features, a 4 -> 4 conv, a depthwise conv
+    model = _subsampling_like_graph()
+    onnx.save(model, tmp_path / "fp32.onnx")
+    rng = np.random.default_rng(3)
+    batches = [rng.standard_normal((1, 1, 40, 8)).astype(np.float32) for _ in range(4)]
+    # WHEN its subsampling convs are quantised, calibrated on a few batches
+    assert subsampling_convs(model) == ["second"]
+    names = quantise_subsampling(tmp_path / "fp32.onnx", tmp_path / "q.onnx", _Batches(batches))
+    # THEN only the multi-channel conv gets QDQ, ORT runs it as a QLinearConv, and the output stays close
+    assert names == ["second"]
+    quantised = onnx.load(tmp_path / "q.onnx")
+    fed_by_dq = [
+        n.name
+        for n in quantised.graph.node
+        if n.op_type == "Conv"
+        and "DequantizeLinear" in {p.op_type for p in quantised.graph.node if set(p.output) & set(n.input)}
+    ]
+    assert fed_by_dq == ["second"]
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimised.onnx")
+    session = ort.InferenceSession(str(tmp_path / "q.onnx"), options, providers=["CPUExecutionProvider"])
+    assert "QLinearConv" in {n.op_type for n in onnx.load(tmp_path / "optimised.onnx").graph.node}
+    x = batches[0]
+    reference = _run(model, x)
+    error = np.abs(np.asarray(session.run(None, {"x": x})[0]) - reference).max()
+    assert 0 < error <= 0.05 * np.abs(reference).max()
 
 
 def test_featurizer_nodes_are_found_by_the_exporters_scope_metadata() -> None:
@@ -232,3 +302,38 @@ def test_bake_keeps_every_source_file_and_key(tmp_path: Path) -> None:
     assert (out / "lm.arpa").is_file() and (out / TOKENS_FILE).is_file()
     assert (out / ORT_MODEL_FILE).is_file() and not (out / MODEL_FILE).exists()
     assert AsrModel.load(TranscriberOptions(model_dir=out)).info.variant == "ort/t2-nospin"
+
+
+def test_the_stft_becomes_a_conv_over_the_dft_basis_with_the_same_output() -> None:
+    # GIVEN a one-sided STFT with a constant hop and Hann window, as NeMo's featurizer exports it
+    n, hop = 64, 16
+    window = np.zeros(n, np.float32)
+    window[8:56] = np.hanning(48)
+    inits = [
+        numpy_helper.from_array(np.array(hop, np.int64), "hop"),
+        numpy_helper.from_array(window, "window"),
+        numpy_helper.from_array(np.array(n, np.int64), "length"),
+    ]
+    stft = helper.make_node("STFT", ["x", "hop", "window", "length"], ["spec"], name="stft", onesided=1)
+    prop = stft.metadata_props.add()
+    prop.key, prop.value = "namespace", ": m.WaveformToLogProbs/featurizer: FilterbankFeatures/stft"
+    graph = helper.make_graph(
+        [stft, helper.make_node("Transpose", ["spec"], ["y"], perm=[0, 2, 1, 3])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "L", 1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["B", 33, "F", 2])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.random.default_rng(4).standard_normal((2, 1000, 1)).astype(np.float32)
+    # WHEN rewritten
+    rewritten, count = stft_to_conv(model)
+    onnx.checker.check_model(rewritten)
+    # THEN no STFT is left, the window and hop are gone, the new nodes stay in the featurizer, and the
+    # spectrum is the same up to float rounding
+    ops = [node.op_type for node in rewritten.graph.node]
+    assert count == 1 and "STFT" not in ops and "Conv" in ops
+    assert not {"hop", "window", "length"} & {i.name for i in rewritten.graph.initializer}
+    assert len(featurizer_nodes(rewritten)) == 4
+    reference = _run(model, x)
+    np.testing.assert_allclose(_run(rewritten, x), reference, atol=1e-5 * np.abs(reference).max())

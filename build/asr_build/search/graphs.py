@@ -25,6 +25,7 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 
+from asr_build.search.dft import stft_to_conv
 from asr_build.search.pointwise import pointwise_to_matmul
 from asr_build.search.variants import GraphRecipe
 from hindi_asr.contract import (
@@ -55,6 +56,39 @@ def model_file(model_dir: Path) -> Path:
         if (model_dir / name).is_file():
             return model_dir / name
     raise FileNotFoundError(f"no model file in {model_dir}")
+
+
+def subsampling_convs(model: onnx.ModelProto) -> list[str]:
+    """Names of the 2-D convolutions with a constant weight and more than one input channel per group:
+    the subsampling's heavy convs (NeMo's ``pre_encode``), not its first conv on the 1-channel features,
+    whose input (log-mel) would lose the most to int8, nor depthwise convs."""
+    weights = {init.name: init for init in model.graph.initializer}
+    return [
+        node.name
+        for node in model.graph.node
+        if node.op_type == "Conv"
+        and node.input[1] in weights
+        and len(weights[node.input[1]].dims) == 4
+        and weights[node.input[1]].dims[1] > 1
+    ]
+
+
+def quantise_subsampling(source: Path, out: Path, calibration: CalibrationDataReader) -> list[str]:
+    """Static QDQ (uint8 activations, per-channel int8 weights) on ``subsampling_convs`` only; ONNX
+    Runtime fuses each DequantizeLinear -> Conv -> QuantizeLinear into a QLinearConv. Returns their names."""
+    names = subsampling_convs(onnx.load(str(source), load_external_data=False))
+    quantize_static(
+        source,
+        out,
+        calibration,
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=["Conv"],
+        nodes_to_quantize=names,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+    )
+    return names
 
 
 def featurizer_nodes(model: onnx.ModelProto) -> list[str]:
@@ -97,8 +131,14 @@ def build_graph(
         model = source
         if recipe.pointwise_to_matmul:
             model, _ = pointwise_to_matmul(model)
+        if recipe.stft_as_conv:
+            model, _ = stft_to_conv(model)
         onnx.save(model, str(work))
-        excluded = featurizer_nodes(source)
+        excluded = featurizer_nodes(model)
+        if recipe.static_subsampling:
+            convs = Path(tmp) / "convs.onnx"
+            quantise_subsampling(work, convs, SpeechReader(calibration))
+            work = convs
         if recipe.quantise == "dynamic":
             quantised = Path(tmp) / "dynamic.onnx"
             quantize_dynamic(

@@ -21,6 +21,11 @@ class GraphRecipe:
     optimisation off. ``ort_format``: the same, saved in ORT format. ``quantise``: "dynamic" (weights
     int8, activations quantised at run time) or "static" (QDQ, activation ranges calibrated on speech).
     ``pointwise_to_matmul``: 1x1 Conv1d rewritten to MatMul first, so MatMul quantisation reaches them.
+    ``static_subsampling``: the subsampling's 2-D convolutions (those with more than one input channel
+    per group) get static QDQ first, calibrated on speech, which ONNX Runtime runs as QLinearConv; the
+    MatMuls are then quantised as ``quantise`` says. On the medium architecture that one Conv is a
+    quarter of a 10 s clip in fp32, and dynamic ConvInteger is slower than fp32. ``stft_as_conv``: the
+    featurizer's STFT (one thread in ORT) rewritten as a Conv1d over the windowed DFT basis (threaded).
     """
 
     name: str
@@ -31,6 +36,8 @@ class GraphRecipe:
     per_channel: bool = False
     weight_type: str = "qint8"
     pointwise_to_matmul: bool = False
+    static_subsampling: bool = False
+    stft_as_conv: bool = False
 
     @property
     def portable(self) -> bool:
@@ -130,17 +137,35 @@ GRAPHS = (
     # Quantised, then optimised offline: the session skips graph optimisation at start (cold start).
     GraphRecipe("int8-matmul-opt", quantise="dynamic", optimise="extended"),
     GraphRecipe("int8-matmul-ort", quantise="dynamic", optimise="extended", ort_format=True),
+    GraphRecipe("int8-sconv", quantise="dynamic", static_subsampling=True),
+    GraphRecipe("int8-sconv-opt", quantise="dynamic", static_subsampling=True, optimise="extended"),
+    GraphRecipe(
+        "int8-sconv-dft-opt",
+        quantise="dynamic",
+        static_subsampling=True,
+        stft_as_conv=True,
+        optimise="extended",
+    ),
     GraphRecipe("pw-int8-matmul", quantise="dynamic", pointwise_to_matmul=True),
     GraphRecipe("pw-int8-matmul-pc", quantise="dynamic", pointwise_to_matmul=True, per_channel=True),
     GraphRecipe("qdq-static", quantise="static"),
     GraphRecipe("pw-qdq-static", quantise="static", pointwise_to_matmul=True),
 )
-QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "pw-int8-matmul")
+QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-opt")
 # Also timed below the top thread count:
-FEW_THREADS = ("fp32", "int8-matmul", "int8-matmul-opt", "int8-matmul-ort", "pw-int8-matmul", "qdq-static")
+FEW_THREADS = (
+    "fp32",
+    "int8-matmul",
+    "int8-matmul-opt",
+    "int8-matmul-ort",
+    "int8-sconv-opt",
+    "int8-sconv-dft-opt",
+    "pw-int8-matmul",
+    "qdq-static",
+)
 TUNED = ("fp32", "int8-matmul")  # also timed with each non-default session option
 # Also timed at the largest thread count with shorter chunks (attention's memory grows with the square).
-CHUNKED = ("int8-matmul", "int8-matmul-opt", "int8-matmul-ort")
+CHUNKED = ("int8-matmul", "int8-matmul-opt", "int8-matmul-ort", "int8-sconv-opt", "int8-sconv-dft-opt")
 CHUNKS_S = (20.0, 15.0)
 
 
