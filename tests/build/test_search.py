@@ -10,9 +10,10 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+import soundfile as sf
 from onnx import TensorProto, helper, numpy_helper
 
-from asr_build.search import cost, selection
+from asr_build.search import cost, selection, timing
 from asr_build.search.dft import stft_to_conv
 from asr_build.search.graphs import build_graph, featurizer_nodes, quantise_subsampling, subsampling_convs
 from asr_build.search.pointwise import pointwise_to_matmul
@@ -337,3 +338,26 @@ def test_the_stft_becomes_a_conv_over_the_dft_basis_with_the_same_output() -> No
     assert len(featurizer_nodes(rewritten)) == 4
     reference = _run(model, x)
     np.testing.assert_allclose(_run(rewritten, x), reference, atol=1e-5 * np.abs(reference).max())
+
+
+def test_the_longest_clip_is_timed_in_groups_and_every_worker_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN three runtime workers on the tiny model, two clip lengths, and groups of two for the longest
+    model_dir = build_tiny_model(tmp_path / "tiny")
+    clips = {}
+    for name, seconds in (("10", 1.0), ("60", 3.0)):
+        clips[name] = tmp_path / f"{name}.wav"
+        sf.write(clips[name], (np.sin(np.arange(int(16_000 * seconds)) / 7) * 0.3).astype(np.float32), 16_000)
+    monkeypatch.setattr(timing, "LONG_GROUP", 2)
+    contenders = [timing.Contender(f"w{i}", "runtime", model_dir, 1) for i in range(3)]
+    printed: list[str] = []
+    monkeypatch.setattr("builtins.print", lambda *args, **_: printed.append(" ".join(map(str, args))))
+    # WHEN measured
+    results = timing.measure(contenders, clips, {"10": 3, "60": 2})
+    # THEN every worker has every round of both clips and its peak RSS, and the long clip ran in two groups
+    for name in ("w0", "w1", "w2"):
+        assert {clip: s["n"] for clip, s in results[name]["latency_ms"].items()} == {"10": 3, "60": 2}
+        assert results[name]["peak_rss_mb"] > 0
+    assert sum("60 s clip, workers 1-2" in line for line in printed) == 2
+    assert sum("60 s clip, workers 3-3" in line for line in printed) == 2

@@ -4,6 +4,10 @@ All workers are loaded and warm before the first round. Each round visits every 
 seeded shuffled order, for one call per clip length, with a pause after each visit so that the
 previous worker's spinning threads have gone quiet. Machine noise then hits every contender alike;
 medians and p95 are taken over rounds.
+
+The longest clip comes last and in groups of at most ``LONG_GROUP`` workers (in rotation within the
+group), each group's workers closed once measured: a worker keeps the memory arena its longest clip
+needed (400-800 MB on the medium model's 60 s clip), and 40-odd of them warm at once outgrow the machine.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from asr_build.search.worker import REPLY
 
 PAUSE_S = 0.15
+LONG_GROUP = 12  # workers warm at once for the longest clip
 READY_TIMEOUT_S = 600.0
 
 
@@ -112,6 +117,7 @@ def measure(
     """
     workers: list[Worker] = []
     rng = random.Random(seed)
+    longest = max(rounds, key=float) if len(rounds) > 1 else None  # measured in groups, if any
     try:
         for contender in contenders:  # one at a time: warming up side by side, their pools would spin
             worker = Worker(contender, clips if contender.kind == "runtime" else {"10": clips["10"]})
@@ -120,27 +126,43 @@ def measure(
             if log:
                 print(f"  ready {contender.name} ({worker.ready['load_s']:.1f} s)", flush=True)
         times: dict[str, dict[str, list[float]]] = {w.contender.name: {} for w in workers}
-        plan = [clip for clip, n in rounds.items() for _ in range(n)]
-        for index, clip in enumerate(plan):
-            order = [w for w in workers if w.contender.kind == "runtime" or clip == "10"]
+        results: dict[str, dict[str, Any]] = {}
+
+        def rotate(group: Sequence[Worker], clip: str, label: str) -> None:
+            order = [w for w in group if w.contender.kind == "runtime" or clip == "10"]
             rng.shuffle(order)
             for worker in order:
                 (ms,) = worker.ask(cmd="run", clip=clip, n=1)["ms"]
                 times[worker.contender.name].setdefault(clip, []).append(ms)
                 time.sleep(PAUSE_S)
-            if log and (index + 1) % 10 == 0:
-                print(f"  round {index + 1}/{len(plan)}", flush=True)
-        results = {
-            w.contender.name: {
-                "latency_ms": {clip: summary(v) for clip, v in times[w.contender.name].items()},
-                "peak_rss_mb": round(w.ask(cmd="rss")["peak_rss_mb"], 1),
-                "load_s": round(float(w.ready["load_s"]), 2),
+            if log:
+                print(f"  {label}", flush=True)
+
+        def finish(worker: Worker) -> None:
+            name = worker.contender.name
+            results[name] = {
+                "latency_ms": {clip: summary(v) for clip, v in times[name].items()},
+                "peak_rss_mb": round(worker.ask(cmd="rss")["peak_rss_mb"], 1),
+                "load_s": round(float(worker.ready["load_s"]), 2),
             }
-            for w in workers
-        }
-        for w in workers:
-            if w.contender.kind == "nemo":
-                results[w.contender.name]["flops"] = float(w.ask(cmd="flops", clip="10")["flops"])
+            if worker.contender.kind == "nemo":
+                results[name]["flops"] = float(worker.ask(cmd="flops", clip="10")["flops"])
+            worker.close()
+
+        plan = [clip for clip, n in rounds.items() if clip != longest for _ in range(n)]
+        for index, clip in enumerate(plan):
+            rotate(workers, clip, f"round {index + 1}/{len(plan)} ({clip} s)")
+        runtime = [w for w in workers if w.contender.kind == "runtime"]
+        for worker in workers:
+            if worker.contender.kind != "runtime":
+                finish(worker)  # anchors run the 10 s clip only
+        for start in range(0, len(runtime), LONG_GROUP):
+            group = runtime[start : start + LONG_GROUP]
+            for index in range(rounds[longest] if longest is not None else 0):
+                label = f"{longest} s clip, workers {start + 1}-{start + len(group)}: round {index + 1}"
+                rotate(group, str(longest), label)
+            for worker in group:
+                finish(worker)
         return results
     finally:
         for worker in workers:

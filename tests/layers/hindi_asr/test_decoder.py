@@ -125,7 +125,7 @@ def test_the_lm_repairs_merged_words_in_the_festival_clip(transcriber: Transcrib
     glued = {"हम", "सब", "बाजार"}
     assert not glued <= set(greedy_text.split()) and glued | {"सब्जियां", "लाए"} <= set(beam_text.split())
     greedy, beam = jiwer.wer(reference, greedy_text), jiwer.wer(reference, beam_text)
-    assert greedy >= 0.5 and beam <= greedy - 0.3, (greedy, beam, greedy_text, beam_text)
+    assert beam <= 0.15 and greedy - beam >= 0.3, (greedy, beam, greedy_text, beam_text)
 
 
 def espeak(text: str, tmp_path: Path) -> bytes:
