@@ -361,3 +361,20 @@ def test_the_longest_clip_is_timed_in_groups_and_every_worker_reports(
         assert results[name]["peak_rss_mb"] > 0
     assert sum("60 s clip, workers 1-2" in line for line in printed) == 2
     assert sum("60 s clip, workers 3-3" in line for line in printed) == 2
+
+
+def test_the_10s_median_is_pooled_over_chunk_lengths_that_do_not_cut_it() -> None:
+    # GIVEN one graph and session measured at three chunk lengths (the same graph on the 10 s clip), one
+    # of them unlucky, and a rival measured once
+    rows = [
+        _row("int8-matmul/t2", 2, 130.0),  # unlucky: 10 s medians of the same graph drift apart
+        _row("int8-matmul/t2-c20", 2, 100.0, chunk_s=20.0),
+        _row("int8-matmul/t2-c15", 2, 102.0, chunk_s=15.0),
+        _row("int8-matmul-ort/t2", 2, 110.0, cold=500.0),
+        _row("int8-matmul/t2-c5", 2, 50.0, chunk_s=5.0),  # cuts the 10 s clip: not the same work
+    ]
+    # THEN the pooled figure is the median of the three, and the rule ranks by it: 102 beats 110 by more
+    # than the tie, where the unlucky 130 alone would have lost
+    assert selection.pooled_median(rows, rows[0], "10") == 102.0
+    assert selection.pooled_median(rows, rows[3], "10") == 110.0
+    assert selection.pick_winner(rows, selection.Rule(tie=0.05), threads=2)["name"] == "int8-matmul/t2"

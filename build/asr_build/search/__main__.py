@@ -195,7 +195,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 def assemble(args: argparse.Namespace, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Rows per variant, the rule's choices and the baked winner, from the raw measurements."""
     name = model_name(args.model_dir)
-    variants = [Variant.from_json(v) for v in raw["variants"]]
+    measured = [Variant.from_json(v) for v in raw["variants"]]
+    variants = [v for v in measured if v.graph in GRAPHS]  # --reuse after a recipe left the grid
+    for gone in sorted({v.graph.name for v in measured} - {v.graph.name for v in variants}):
+        log(f"graph {gone}: measured, no longer in the grid, left out")
     scores, timings, colds = raw["scores"], raw["timings"], raw["colds"]
     rule = selection.Rule()
     machine = cost.machine()
@@ -222,7 +225,7 @@ def assemble(args: argparse.Namespace, raw: Mapping[str, Any]) -> dict[str, Any]
     memory_mb, memory_costs = selection.pick_memory(table, winner, rule, machine["cores"])
     nemo_ms = timings["nemo-eager"]["latency_ms"]["10"]["median"]
     sherpa_ms = timings["sherpa-onnx"]["latency_ms"]["10"]["median"]
-    win_ms = winner["latency_ms"]["10"]["median"]
+    win_ms = selection.pooled_median(table, winner, rule.clip)
     vcpus = next(s.vcpus for s in cost.MEMORY_SIZES if s.mb == memory_mb)
     win_variant = Variant.from_json(winner["config"])
     session = {**win_variant.session.model_json(), "intra_op_num_threads": vcpus}

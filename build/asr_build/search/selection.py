@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,10 @@ class Rule:
             f"portable (not saved at ORT_ENABLE_ALL, whose kernels are laid out for this machine's CPU), "
             f"the one with the lowest median latency on the {self.clip} s clip at {threads} threads; "
             f"medians within {self.tie:.0%} of the lowest are a tie, won by the fastest cold start (chunk "
-            f"lengths do not count here: no {self.clip} s clip is chunked). Chunk length: of the winner's "
-            f"graph and session at each chunk length, the lowest median on the {self.long_clip} s clip; "
+            f"lengths do not count here: no {self.clip} s clip is chunked, so a graph and session's "
+            f"{self.clip} s median is the median of its medians at every chunk length). Chunk length: of "
+            f"the winner's graph and session at each chunk length, the lowest median on the "
+            f"{self.long_clip} s clip; "
             f"medians within {self.tie:.0%} are a tie, won by the lowest peak RSS. Memory "
             f"size: the cheapest per audio hour whose {self.clip} s latency, measured at that size's vCPU "
             f"count as threads, is <= {self.latency_bound_ms:.0f} ms."
@@ -47,9 +50,24 @@ class Rule:
         )
 
 
+def pooled_median(rows: Sequence[Mapping[str, Any]], row: Mapping[str, Any], clip: str) -> float:
+    """``row``'s median on ``clip``, pooled over its graph and session at every chunk length that does not
+    cut ``clip``: those variants run the same graph on the same audio, so the median of their medians is
+    steadier than any one of them (single medians of one graph drifted 10 % apart in one run)."""
+    same = [
+        r["latency_ms"][clip]["median"]
+        for r in rows
+        if r["config"]["graph"] == row["config"]["graph"]
+        and r["config"]["session"] == row["config"]["session"]
+        and float(clip) <= float(r["config"].get("chunk_s", DEFAULT_CHUNK_S))
+        and clip in r["latency_ms"]
+    ]
+    return float(statistics.median(same)) if same else float(row["latency_ms"][clip]["median"])
+
+
 def pick_winner(rows: Sequence[Mapping[str, Any]], rule: Rule, threads: int) -> Mapping[str, Any]:
-    """The fastest eligible variant at ``threads`` (fp32 if nothing else passes); among those within
-    ``rule.tie`` of the fastest median, the one with the fastest cold start."""
+    """The fastest eligible variant at ``threads`` (fp32 if nothing else passes), by ``pooled_median``;
+    among those within ``rule.tie`` of the fastest, the one with the fastest cold start."""
     eligible = [
         r
         for r in rows
@@ -60,9 +78,10 @@ def pick_winner(rows: Sequence[Mapping[str, Any]], rule: Rule, threads: int) -> 
     ]
     if not eligible:
         raise ValueError(f"no eligible variant at {threads} threads (fp32 always passes: none was measured?)")
-    fastest = min(r["latency_ms"][rule.clip]["median"] for r in eligible)
-    tied = [r for r in eligible if r["latency_ms"][rule.clip]["median"] <= fastest * (1 + rule.tie)]
-    return min(tied, key=lambda r: (r["cold_start_ms"], r["latency_ms"][rule.clip]["median"]))
+    latency = {r["name"]: pooled_median(rows, r, rule.clip) for r in eligible}
+    fastest = min(latency.values())
+    tied = [r for r in eligible if latency[r["name"]] <= fastest * (1 + rule.tie)]
+    return min(tied, key=lambda r: (r["cold_start_ms"], latency[r["name"]]))
 
 
 def pick_chunk(rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any], rule: Rule) -> Mapping[str, Any]:
@@ -104,7 +123,7 @@ def pick_memory(
     rows: Sequence[Mapping[str, Any]], winner: Mapping[str, Any], rule: Rule, cores: int
 ) -> tuple[int, dict[str, dict[str, Any]]]:
     """The memory size (MB) the rule picks for ``winner``, and the cost table it picked from."""
-    by_threads = {t: r["latency_ms"][rule.clip]["median"] for t, r in siblings(rows, winner).items()}
+    by_threads = {t: pooled_median(rows, r, rule.clip) for t, r in siblings(rows, winner).items()}
     table = costs(by_threads, float(rule.clip), cores)
     fast_enough = {mb: c for mb, c in table.items() if c["latency_ms"] <= rule.latency_bound_ms}
     if fast_enough:

@@ -137,7 +137,6 @@ GRAPHS = (
     # Quantised, then optimised offline: the session skips graph optimisation at start (cold start).
     GraphRecipe("int8-matmul-opt", quantise="dynamic", optimise="extended"),
     GraphRecipe("int8-matmul-ort", quantise="dynamic", optimise="extended", ort_format=True),
-    GraphRecipe("int8-sconv", quantise="dynamic", static_subsampling=True),
     GraphRecipe("int8-sconv-opt", quantise="dynamic", static_subsampling=True, optimise="extended"),
     GraphRecipe(
         "int8-sconv-dft-opt",
