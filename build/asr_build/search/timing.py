@@ -158,9 +158,10 @@ def measure(
                 finish(worker)  # anchors run the 10 s clip only
         for start in range(0, len(runtime), LONG_GROUP):
             group = runtime[start : start + LONG_GROUP]
-            for index in range(rounds[longest] if longest is not None else 0):
-                label = f"{longest} s clip, workers {start + 1}-{start + len(group)}: round {index + 1}"
-                rotate(group, str(longest), label)
+            if longest is not None:
+                for index in range(rounds[longest]):
+                    label = f"{longest} s clip, workers {start + 1}-{start + len(group)}: round {index + 1}"
+                    rotate(group, longest, label)
             for worker in group:
                 finish(worker)
         return results
