@@ -12,6 +12,11 @@ A model directory holds:
   optimisation search picks it). Other keys (a decoder section, say) belong to other stages and are
   carried over untouched by every tool.
 * Any other file (a language model, say) belongs with the model and is copied wherever it goes.
+
+A graph whose length masks were removed by the optimisation search (``asr_build.search.masks``) says so
+in its metadata: ``MASK_FREE_HOP_KEY`` = the featurizer's hop in samples. It is exact only for inputs of
+``N`` samples with ``N // hop`` odd (``mask_free_length``); the runtime pads its input with silence to the
+next such length (at most one hop, 10 ms).
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ DEFAULT_MAX_INPUT_S: Final = 200.0  # for a graph without ``max_input_s``: NeMo'
 MIN_INPUT_SAMPLES: Final = 1600
 MIN_INPUT_S: Final = 0.1
 
+# Written by the search on graphs without length masks (see the module's docstring); absent elsewhere.
+MASK_FREE_HOP_KEY: Final = "mask_free_hop"
+
 BLANK_TOKEN: Final = "<blk>"
 WORD_BOUNDARY: Final = "▁"  # SentencePiece's word-start marker (U+2581)
 
@@ -111,3 +119,11 @@ def tokens_text(vocabulary: Sequence[str]) -> str:
 def read_tokens(text: str) -> list[str]:
     """The pieces of a tokens.txt, the blank included (last)."""
     return [line.rsplit(" ", 1)[0] for line in text.splitlines() if line.strip()]
+
+
+def mask_free_length(samples: int, hop: int) -> int:
+    """The shortest length ``>= samples`` at which a graph without length masks is exact: ``N // hop``
+    odd. Then the featurizer's frame count (``1 + N // hop``) is even, and each stride-2 subsampling
+    stage's output length equals NeMo's length formula, so every encoder mask keeps every frame."""
+    frames = samples // hop
+    return samples if frames % 2 == 1 else (frames + 1) * hop

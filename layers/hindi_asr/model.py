@@ -23,6 +23,7 @@ from hindi_asr.contract import (
     DEFAULT_MAX_INPUT_S,
     DEFAULT_VARIANT,
     INPUT_NAMES,
+    MASK_FREE_HOP_KEY,
     MIN_CHUNK_S,
     MODEL_FILE,
     MODEL_FILES,
@@ -31,6 +32,7 @@ from hindi_asr.contract import (
     SESSION_OPTIONS,
     SETTINGS_FILE,
     TOKENS_FILE,
+    mask_free_length,
     read_tokens,
 )
 from hindi_asr.errors import InvalidModelError, ModelUnavailableError
@@ -77,6 +79,7 @@ class ModelInfo:
     max_input_s: float
     chunk_s: float  # model.json's preferred chunk length
     metadata: Mapping[str, str]
+    mask_free_hop: int | None = None  # a graph without length masks: input padded to mask_free_length
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,11 @@ class AsrModel:
         return cls(session, info, config)
 
     def run(self, waveform: NDArray[np.float32]) -> LogProbs:
-        """Log-probs ``[T, V+1]`` of one mono waveform at the model's sample rate."""
+        """Log-probs ``[T, V+1]`` of one mono waveform at the model's sample rate (a graph without length
+        masks gets up to one hop of silence after it, which may add a frame of blank)."""
+        hop = self.info.mask_free_hop
+        if hop is not None and (missing := mask_free_length(waveform.size, hop) - waveform.size):
+            waveform = np.pad(waveform, (0, missing))
         batch = np.ascontiguousarray(waveform, dtype=np.float32)[np.newaxis, :]
         lengths = np.array([batch.shape[1]], dtype=np.int64)
         logprobs, logprobs_lens = self.session.run(
@@ -188,6 +195,7 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
         blank_id, vocab_size = int(metadata["blank_id"]), int(metadata["vocab_size"])
         sample_rate, frame_shift_s = int(metadata["sample_rate"]), float(metadata["frame_shift_s"])
         max_input_s = float(metadata.get("max_input_s", DEFAULT_MAX_INPUT_S))
+        mask_free_hop = int(metadata[MASK_FREE_HOP_KEY]) if MASK_FREE_HOP_KEY in metadata else None
     except (ValueError, TypeError) as exc:
         raise InvalidModelError(f"model metadata is malformed: {exc}") from exc
     chunk_s = settings_json.get(CHUNK_KEY, DEFAULT_CHUNK_S)
@@ -200,6 +208,8 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
         )
     if sample_rate <= 0 or frame_shift_s <= 0 or max_input_s <= 0:
         raise InvalidModelError("sample_rate, frame_shift_s and max_input_s must be positive")
+    if mask_free_hop is not None and mask_free_hop <= 0:
+        raise InvalidModelError(f"{MASK_FREE_HOP_KEY} must be a positive number of samples")
     return ModelInfo(
         name=str(settings_json.get("name", metadata["model_name"])),
         variant=str(settings_json.get("variant", DEFAULT_VARIANT)),
@@ -210,6 +220,7 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
         max_input_s=max_input_s,
         chunk_s=float(chunk_s),
         metadata=dict(metadata),
+        mask_free_hop=mask_free_hop,
     )
 
 

@@ -158,9 +158,8 @@ def test_the_subsampling_conv_is_quantised_statically_and_runs_as_qlinearconv(tm
     batches = [rng.standard_normal((1, 1, 40, 8)).astype(np.float32) for _ in range(4)]
     # WHEN its subsampling convs are quantised, calibrated on a few batches
     assert subsampling_convs(model) == ["second"]
-    names = quantise_subsampling(tmp_path / "fp32.onnx", tmp_path / "q.onnx", _Batches(batches))
+    quantise_subsampling(tmp_path / "fp32.onnx", tmp_path / "q.onnx", _Batches(batches), ["second"])
     # THEN only the multi-channel conv gets QDQ, ORT runs it as a QLinearConv, and the output stays close
-    assert names == ["second"]
     quantised = onnx.load(tmp_path / "q.onnx")
     fed_by_dq = [
         n.name

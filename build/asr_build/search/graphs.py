@@ -26,16 +26,19 @@ from onnxruntime.quantization import (
 )
 
 from asr_build.search.dft import stft_to_conv
+from asr_build.search.masks import drop_length_masks
 from asr_build.search.pointwise import pointwise_to_matmul
 from asr_build.search.variants import GraphRecipe
 from hindi_asr.contract import (
     INPUT_NAMES,
+    MASK_FREE_HOP_KEY,
     MODEL_FILE,
     MODEL_FILES,
     ORT_MODEL_FILE,
     SETTINGS_FILE,
     TOKENS_FILE,
     default_session,
+    mask_free_length,
     settings_json,
 )
 
@@ -73,22 +76,23 @@ def subsampling_convs(model: onnx.ModelProto) -> list[str]:
     ]
 
 
-def quantise_subsampling(source: Path, out: Path, calibration: CalibrationDataReader) -> list[str]:
-    """Static QDQ (uint8 activations, per-channel int8 weights) on ``subsampling_convs`` only; ONNX
-    Runtime fuses each DequantizeLinear -> Conv -> QuantizeLinear into a QLinearConv. Returns their names."""
-    names = subsampling_convs(onnx.load(str(source), load_external_data=False))
+def quantise_subsampling(
+    source: Path, out: Path, calibration: CalibrationDataReader, names: Sequence[str]
+) -> None:
+    """Static QDQ (uint8 activations, per-channel int8 weights) on the convs ``names`` only (from
+    ``subsampling_convs``); ONNX Runtime fuses each DequantizeLinear -> Conv -> QuantizeLinear into a
+    QLinearConv."""
     quantize_static(
         source,
         out,
         calibration,
         quant_format=QuantFormat.QDQ,
         op_types_to_quantize=["Conv"],
-        nodes_to_quantize=names,
+        nodes_to_quantize=list(names),
         per_channel=True,
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
     )
-    return names
 
 
 def featurizer_nodes(model: onnx.ModelProto) -> list[str]:
@@ -104,9 +108,12 @@ def featurizer_nodes(model: onnx.ModelProto) -> list[str]:
 
 
 class SpeechReader(CalibrationDataReader):  # type: ignore[misc]
-    """Feeds calibration waveforms, one utterance per batch."""
+    """Feeds calibration waveforms, one utterance per batch; to a graph without length masks
+    (``mask_free_hop``), padded as the runtime pads them."""
 
-    def __init__(self, clips: Sequence[NDArray[np.float32]]) -> None:
+    def __init__(self, clips: Sequence[NDArray[np.float32]], mask_free_hop: int | None = None) -> None:
+        if mask_free_hop is not None:
+            clips = [np.pad(c, (0, mask_free_length(c.size, mask_free_hop) - c.size)) for c in clips]
         self._batches: Iterator[dict[str, NDArray[np.generic]]] = iter(
             {
                 INPUT_NAMES[0]: clip[np.newaxis, :].astype(np.float32),
@@ -126,9 +133,14 @@ def build_graph(
     out_dir.mkdir(parents=True, exist_ok=True)
     source = onnx.load(str(fp32_dir / MODEL_FILE))
     metadata = {p.key: p.value for p in source.metadata_props}
+    hop = None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "work.onnx"
         model = source
+        if recipe.drop_masks:
+            hop = round(float(metadata["window_stride"]) * int(metadata["sample_rate"]))
+            model, _ = drop_length_masks(model, hop)
+            metadata[MASK_FREE_HOP_KEY] = str(hop)
         if recipe.pointwise_to_matmul:
             model, _ = pointwise_to_matmul(model)
         if recipe.stft_as_conv:
@@ -137,7 +149,7 @@ def build_graph(
         excluded = featurizer_nodes(model)
         if recipe.static_subsampling:
             convs = Path(tmp) / "convs.onnx"
-            quantise_subsampling(work, convs, SpeechReader(calibration))
+            quantise_subsampling(work, convs, SpeechReader(calibration, hop), subsampling_convs(model))
             work = convs
         if recipe.quantise == "dynamic":
             quantised = Path(tmp) / "dynamic.onnx"
@@ -156,7 +168,7 @@ def build_graph(
             quantize_static(
                 work,
                 quantised,
-                SpeechReader(calibration),
+                SpeechReader(calibration, hop),
                 quant_format=QuantFormat.QDQ,
                 op_types_to_quantize=list(recipe.op_types),
                 per_channel=recipe.per_channel,

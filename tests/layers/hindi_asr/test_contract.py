@@ -15,6 +15,7 @@ from hindi_asr.contract import (
     SETTINGS_FILE,
     TOKENS_FILE,
     default_session,
+    mask_free_length,
     read_tokens,
     settings_json,
     tokens_text,
@@ -24,6 +25,15 @@ from hindi_asr.model import AsrModel, SessionConfig
 from hindi_asr.options import TranscriberOptions
 
 from .tiny_model import MODEL_NAME, VOCABULARY, build_tiny_model
+
+
+@pytest.mark.parametrize("hop", [160, 640])
+def test_mask_free_length_is_the_next_length_with_an_odd_number_of_hops(hop: int) -> None:
+    for samples in range(1, 6 * hop):
+        padded = mask_free_length(samples, hop)
+        assert (padded // hop) % 2 == 1 and 0 <= padded - samples <= hop
+        assert all((n // hop) % 2 == 0 for n in range(samples, padded))  # none shorter would do
+        assert mask_free_length(padded, hop) == padded
 
 
 def test_tokens_round_trip_with_the_blank_last() -> None:

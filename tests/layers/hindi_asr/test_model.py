@@ -11,6 +11,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
+from hindi_asr.contract import MASK_FREE_HOP_KEY
 from hindi_asr.errors import InvalidModelError, ModelUnavailableError
 from hindi_asr.model import AsrModel, SessionConfig, read_model_info
 from hindi_asr.options import TranscriberOptions
@@ -49,6 +50,30 @@ def test_run_returns_log_probs_of_the_valid_frames(
     assert logprobs.shape == (len(waveform) // FRAME, len(VOCABULARY) + 1)
     np.testing.assert_allclose(np.exp(logprobs).sum(axis=1), 1.0, rtol=1e-5)
     assert set(logprobs.argmax(axis=1).tolist()) == {BLANK_ID, VOCABULARY.index("▁आप")}
+
+
+def test_a_graph_without_length_masks_gets_its_input_padded_to_a_mask_free_length(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    # GIVEN the tiny model marked as mask-free with a hop of one output frame
+    model_dir = copy_model(tiny_model_dir, tmp_path / "nomask")
+    proto = onnx.load(str(model_dir / "model.onnx"))
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = MASK_FREE_HOP_KEY, str(FRAME)
+    onnx.save(proto, str(model_dir / "model.onnx"))
+    model = AsrModel.load(TranscriberOptions(model_dir=model_dir))
+    assert model.info.mask_free_hop == FRAME
+    # WHEN it runs on an even number of frames, and on an odd number
+    odd = speech("आप")
+    even = np.concatenate([odd, np.zeros(FRAME, dtype=np.float32)])
+    assert (len(even) // FRAME) % 2 == 0 and (len(odd) // FRAME) % 2 == 1
+    # THEN the even input got one frame of silence (a blank frame), the odd one nothing
+    padded = model.run(even)
+    assert len(padded) == len(even) // FRAME + 1 and padded[-1].argmax() == BLANK_ID
+    assert len(model.run(odd)) == len(odd) // FRAME
+    # AND a hop that is not a positive number breaks the contract
+    with pytest.raises(InvalidModelError, match=MASK_FREE_HOP_KEY):
+        read_model_info({**model.info.metadata, MASK_FREE_HOP_KEY: "0"}, {})
 
 
 def test_session_options_come_from_model_json_and_the_options_override_them(

@@ -1,0 +1,67 @@
+"""Dropping the length masks (`asr_build.search.masks`) on the project's exported models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from asr_build.search.graphs import featurizer_nodes
+from asr_build.search.masks import _check, _rewired, drop_length_masks, length_masks
+from hindi_asr.contract import INPUT_NAMES, MASK_FREE_HOP_KEY, MODEL_FILE, mask_free_length
+
+HOP = 160  # 10 ms at 16 kHz: the featurizer's window stride
+
+
+def _logprobs(model: onnx.ModelProto, samples: int) -> np.ndarray:
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    wave = (np.random.default_rng(samples).standard_normal(samples) * 0.1).astype(np.float32)
+    feeds = {INPUT_NAMES[0]: wave[np.newaxis], INPUT_NAMES[1]: np.array([samples], dtype=np.int64)}
+    return np.asarray(session.run(None, feeds)[0])
+
+
+def test_the_encoders_masks_go_and_the_graph_stays_exact_at_mask_free_lengths(
+    exported: tuple[Path, Path],
+) -> None:
+    # GIVEN an exported Conformer (the medium architecture, or the demo model)
+    _, model_dir = exported
+    model = onnx.load(str(model_dir / MODEL_FILE))
+    layers = sum(node.op_type == "Softmax" for node in model.graph.node)
+    # WHEN its length masks are dropped
+    rewired, dropped = drop_length_masks(model, HOP)
+    # THEN each layer's attention (before and after the softmax) and convolution masks are gone, the
+    # featurizer still masks its last frame, and the graph says which lengths it needs
+    assert len(dropped) >= 3 * layers > 0
+    assert {m.node.name for m in length_masks(rewired)} & set(featurizer_nodes(model))
+    assert len(rewired.graph.node) < len(model.graph.node) - len(dropped)  # their mask arithmetic too
+    assert {p.key: p.value for p in rewired.metadata_props}[MASK_FREE_HOP_KEY] == str(HOP)
+    # AND at a mask-free length that neither the probe nor the check used, the output is the same
+    free = mask_free_length(16_000 * 3 + 5, HOP)
+    assert np.abs(_logprobs(model, free) - _logprobs(rewired, free)).max() < 1e-4
+    # AND at a length that is not mask-free the masks did something (the runtime pads such input)
+    other = free + HOP
+    assert mask_free_length(other, HOP) != other
+    before, after = _logprobs(model, other), _logprobs(rewired, other)
+    assert before.shape != after.shape or np.abs(before - after).max() > 1e-3
+
+
+def test_a_mask_dropped_wrongly_is_caught_by_the_check(exported: tuple[Path, Path]) -> None:
+    _, model_dir = exported
+    model = onnx.load(str(model_dir / MODEL_FILE))
+    # GIVEN the masks that hide the featurizer's last frame (which do work at every length) dropped too
+    rewired, _ = drop_length_masks(model, HOP)
+    constants = {init.name for init in model.graph.initializer}
+    last_frame = {
+        m.node.output[0]: next(name for name in m.passed if name not in constants)
+        for m in length_masks(rewired)
+    }
+    assert last_frame
+    wrong = _rewired(rewired, last_frame)
+    # THEN the check against the original graph refuses it
+    with pytest.raises(ValueError, match="changed the output"):
+        _check(model, wrong, HOP)
