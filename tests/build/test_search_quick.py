@@ -44,6 +44,7 @@ def test_quick_search_writes_the_report_and_bakes_a_working_winner(tmp_path: Pat
         assert set(variant["latency_ms"]) == {"5", "10", "60"}
         assert variant["cold_start_ms"] > 0 and variant["peak_rss_mb"] > 0 and variant["size_mb"] > 0
         assert 0.0 <= variant["cer"] <= 1.0 and variant["cost_per_audio_hour_usd"]
+        assert variant["latency_pooled_ms"] > 0
     winner = next(v for v in report["variants"] if v["name"] == report["winner"])
     assert winner["passes_gate"] and winner["config"]["graph"]["portable"]
     assert (out / "report.md").read_text(encoding="utf-8").count("|") > 50

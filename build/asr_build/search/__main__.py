@@ -206,7 +206,6 @@ def assemble(args: argparse.Namespace, raw: Mapping[str, Any]) -> dict[str, Any]
     table = []
     for v in variants:
         measured, score = timings[v.name], scores[v.graph.name]
-        latency = measured["latency_ms"]["10"]["median"]
         table.append(
             {
                 "name": v.name,
@@ -218,8 +217,13 @@ def assemble(args: argparse.Namespace, raw: Mapping[str, Any]) -> dict[str, Any]
                 "size_mb": raw["sizes_mb"][v.graph.name],
                 **score,
                 "passes_gate": rule.passes(score, scores["fp32"]),
-                "cost_per_audio_hour_usd": cost.costs({v.session.threads: latency}, 10.0, machine["cores"]),
             }
+        )
+    for row in table:  # the figure the rule uses, and so the costs: see selection.pooled_median
+        pooled = selection.pooled_median(table, row, rule.clip)
+        row["latency_pooled_ms"] = pooled
+        row["cost_per_audio_hour_usd"] = cost.costs(
+            {row["threads"]: pooled}, float(rule.clip), machine["cores"]
         )
     winner = selection.pick_chunk(table, selection.pick_winner(table, rule, top), rule)
     memory_mb, memory_costs = selection.pick_memory(table, winner, rule, machine["cores"])
