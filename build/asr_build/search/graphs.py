@@ -28,6 +28,7 @@ from onnxruntime.quantization import (
 from asr_build.search.dft import stft_to_conv
 from asr_build.search.masks import drop_length_masks
 from asr_build.search.pointwise import pointwise_to_matmul
+from asr_build.search.relshift import lean_rel_shift
 from asr_build.search.variants import GraphRecipe
 from hindi_asr.contract import (
     INPUT_NAMES,
@@ -145,6 +146,8 @@ def build_graph(
             model, _ = pointwise_to_matmul(model)
         if recipe.stft_as_conv:
             model, _ = stft_to_conv(model)
+        if recipe.lean_rel_shift:
+            model, _ = lean_rel_shift(model)
         onnx.save(model, str(work))
         excluded = featurizer_nodes(model)
         if recipe.static_subsampling:

@@ -93,7 +93,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         mark = "**" if row["name"] == winner else ""
         lines.append(
             f"| {mark}{row['name']}{mark} | {_ms(row, '5')} | {_ms(row, '10')} ({_ms(row, '10', 'p95')}) | "
-            f"{row['latency_pooled_ms']:.0f} | {_ms(row, '60')} | {row['cold_start_ms']:.0f} | {row['peak_rss_mb']:.0f} | "
+            f"{row['latency_pooled_ms']:.0f} | {_ms(row, '60')} | {row['cold_start_ms']:.0f} | "
+            f"{row['peak_rss_mb']:.0f} | "
             f"{row['size_mb']:.1f} | {_pct(row['cer'])} | {_pct(row['wer'])} | {_pct(row['agreement'])} | "
             f"{row['max_logprob_diff']:.3f} | {'-' if cheapest is None else f'{cheapest:.4f}'} | "
             f"{'pass' if row['passes_gate'] else 'fail'} |"

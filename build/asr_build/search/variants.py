@@ -28,6 +28,8 @@ class GraphRecipe:
     featurizer's STFT (one thread in ORT) rewritten as a Conv1d over the windowed DFT basis (threaded).
     ``drop_masks``: the encoder's length masks removed (``search.masks``); exact at the lengths the
     runtime then pads its input to (``N // hop`` odd, at most one hop of silence added).
+    ``lean_rel_shift``: each attention's relative-position shift without its Pad (``search.relshift``;
+    bit-identical output).
     """
 
     name: str
@@ -41,6 +43,7 @@ class GraphRecipe:
     static_subsampling: bool = False
     stft_as_conv: bool = False
     drop_masks: bool = False
+    lean_rel_shift: bool = False
 
     @property
     def portable(self) -> bool:

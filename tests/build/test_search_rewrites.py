@@ -1,4 +1,5 @@
-"""Dropping the length masks (`asr_build.search.masks`) on the project's exported models."""
+"""Graph rewrites on the project's exported models: the length masks (`asr_build.search.masks`) and the
+relative-position shift (`asr_build.search.relshift`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ import pytest
 
 from asr_build.search.graphs import featurizer_nodes
 from asr_build.search.masks import _check, _rewired, drop_length_masks, length_masks
-from hindi_asr.contract import INPUT_NAMES, MASK_FREE_HOP_KEY, MODEL_FILE, mask_free_length
+from asr_build.search.relshift import lean_rel_shift
+from hindi_asr.contract import (
+    INPUT_NAMES,
+    MASK_FREE_HOP_KEY,
+    MIN_INPUT_SAMPLES,
+    MODEL_FILE,
+    mask_free_length,
+)
 
 HOP = 160  # 10 ms at 16 kHz: the featurizer's window stride
 
@@ -65,3 +73,18 @@ def test_a_mask_dropped_wrongly_is_caught_by_the_check(exported: tuple[Path, Pat
     # THEN the check against the original graph refuses it
     with pytest.raises(ValueError, match="changed the output"):
         _check(model, wrong, HOP)
+
+
+def test_the_lean_rel_shift_gives_bit_identical_log_probs(exported: tuple[Path, Path]) -> None:
+    _, model_dir = exported
+    model = onnx.load(str(model_dir / MODEL_FILE))
+    # WHEN every attention's relative-position shift is rewritten without its Pad
+    lean, rewritten = lean_rel_shift(model)
+    # THEN one per layer, and the Pads are gone
+    layers = sum(node.op_type == "Softmax" for node in model.graph.node)
+    assert rewritten == layers > 0
+    pads = sum(node.op_type == "Pad" for node in model.graph.node)
+    assert sum(node.op_type == "Pad" for node in lean.graph.node) == pads - layers
+    # AND the output is the same to the bit, from the shortest input the runtime gives the graph
+    for samples in (MIN_INPUT_SAMPLES, 16_000 * 2 + 77):
+        assert np.array_equal(_logprobs(model, samples), _logprobs(lean, samples))
