@@ -159,12 +159,21 @@ GRAPHS = (
         drop_masks=True,
         optimise="extended",
     ),
+    GraphRecipe(
+        "int8-sconv-dft-nomask-rs-opt",
+        quantise="dynamic",
+        static_subsampling=True,
+        stft_as_conv=True,
+        drop_masks=True,
+        lean_rel_shift=True,
+        optimise="extended",
+    ),
     GraphRecipe("pw-int8-matmul", quantise="dynamic", pointwise_to_matmul=True),
     GraphRecipe("pw-int8-matmul-pc", quantise="dynamic", pointwise_to_matmul=True, per_channel=True),
     GraphRecipe("qdq-static", quantise="static"),
     GraphRecipe("pw-qdq-static", quantise="static", pointwise_to_matmul=True),
 )
-QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-nomask-opt")
+QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-nomask-rs-opt")
 # Also timed below the top thread count:
 FEW_THREADS = (
     "fp32",
@@ -174,6 +183,7 @@ FEW_THREADS = (
     "int8-sconv-opt",
     "int8-sconv-dft-opt",
     "int8-sconv-dft-nomask-opt",
+    "int8-sconv-dft-nomask-rs-opt",
     "pw-int8-matmul",
     "qdq-static",
 )
@@ -186,6 +196,7 @@ CHUNKED = (
     "int8-sconv-opt",
     "int8-sconv-dft-opt",
     "int8-sconv-dft-nomask-opt",
+    "int8-sconv-dft-nomask-rs-opt",
 )
 CHUNKS_S = (20.0, 15.0)
 
