@@ -146,6 +146,19 @@ def drop_length_masks(model: onnx.ModelProto, hop: int) -> tuple[onnx.ModelProto
     return result, dropped
 
 
+def used_names(node: onnx.NodeProto) -> set[str]:
+    """The tensors ``node`` reads, those its subgraphs (If, Loop, Scan) read from outside included."""
+    names = set(node.input)
+    for attribute in node.attribute:
+        for subgraph in (
+            *([attribute.g] if attribute.type == onnx.AttributeProto.GRAPH else []),
+            *attribute.graphs,
+        ):
+            for inner in subgraph.node:
+                names |= used_names(inner)
+    return names
+
+
 def _rewired(model: onnx.ModelProto, rewire: dict[str, str]) -> onnx.ModelProto:
     """``model`` with each rewired tensor's consumers reading its replacement, and dead nodes removed."""
     out = onnx.ModelProto()
@@ -167,7 +180,7 @@ def _rewired(model: onnx.ModelProto, rewire: dict[str, str]) -> onnx.ModelProto:
     for node in reversed(graph.node):
         if any(name in needed for name in node.output):
             live.append(node)
-            needed.update(node.input)
+            needed |= used_names(node)
     live.reverse()
     del graph.node[:]
     graph.node.extend(live)

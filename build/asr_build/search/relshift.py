@@ -20,6 +20,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from asr_build.search.masks import used_names
+
 
 def _constant(graph: onnx.GraphProto, name: str) -> np.ndarray | None:
     for init in graph.initializer:
@@ -74,15 +76,6 @@ def lean_rel_shift(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         users = consumers.get(name, [])
         return users[0] if len(users) == 1 and users[0].op_type == op_type else None
 
-    graph.initializer.extend(
-        [
-            numpy_helper.from_array(np.array([0, 0, -1], dtype=np.int64), "relshift_flat_shape"),
-            numpy_helper.from_array(np.array([0, 0], dtype=np.int64), "relshift_keep_dims"),
-            numpy_helper.from_array(np.array([2], dtype=np.int64), "relshift_axis_t"),
-            numpy_helper.from_array(np.array([3], dtype=np.int64), "relshift_axis_p"),
-            numpy_helper.from_array(np.array([1], dtype=np.int64), "relshift_one"),
-        ]
-    )
     dropped: set[int] = set()
     replacements: dict[int, list[onnx.NodeProto]] = {}
     for pad in graph.node:
@@ -135,8 +128,16 @@ def lean_rel_shift(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         dropped |= ids
         replacements[id(pad)] = nodes
     if not replacements:
-        graph.initializer[:] = [i for i in graph.initializer if not i.name.startswith("relshift_")]
         return out, 0
+    graph.initializer.extend(
+        [
+            numpy_helper.from_array(np.array([0, 0, -1], dtype=np.int64), "relshift_flat_shape"),
+            numpy_helper.from_array(np.array([0, 0], dtype=np.int64), "relshift_keep_dims"),
+            numpy_helper.from_array(np.array([2], dtype=np.int64), "relshift_axis_t"),
+            numpy_helper.from_array(np.array([3], dtype=np.int64), "relshift_axis_p"),
+            numpy_helper.from_array(np.array([1], dtype=np.int64), "relshift_one"),
+        ]
+    )
     new_nodes: list[onnx.NodeProto] = []
     for node in graph.node:
         new_nodes += replacements.get(id(node), [])
@@ -144,6 +145,10 @@ def lean_rel_shift(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
             new_nodes.append(node)
     del graph.node[:]
     graph.node.extend(new_nodes)
+    used = {name for node in graph.node for name in used_names(node)}
+    kept = [i for i in graph.initializer if i.name in used]  # the Pads' constants go
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
     return out, len(replacements)
 
 
