@@ -28,6 +28,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 from onnx import helper
 
+from asr_build.search.graphtools import drop_unused_initializers, node_reads
 from hindi_asr.contract import INPUT_NAMES, MASK_FREE_HOP_KEY, OUTPUT_NAMES, mask_free_length
 
 # Probe and check lengths, in hops: different parities of the subsampled lengths, short and long.
@@ -146,19 +147,6 @@ def drop_length_masks(model: onnx.ModelProto, hop: int) -> tuple[onnx.ModelProto
     return result, dropped
 
 
-def used_names(node: onnx.NodeProto) -> set[str]:
-    """The tensors ``node`` reads, those its subgraphs (If, Loop, Scan) read from outside included."""
-    names = set(node.input)
-    for attribute in node.attribute:
-        for subgraph in (
-            *([attribute.g] if attribute.type == onnx.AttributeProto.GRAPH else []),
-            *attribute.graphs,
-        ):
-            for inner in subgraph.node:
-                names |= used_names(inner)
-    return names
-
-
 def _rewired(model: onnx.ModelProto, rewire: dict[str, str]) -> onnx.ModelProto:
     """``model`` with each rewired tensor's consumers reading its replacement, and dead nodes removed."""
     out = onnx.ModelProto()
@@ -180,14 +168,11 @@ def _rewired(model: onnx.ModelProto, rewire: dict[str, str]) -> onnx.ModelProto:
     for node in reversed(graph.node):
         if any(name in needed for name in node.output):
             live.append(node)
-            needed |= used_names(node)
+            needed |= node_reads(node)
     live.reverse()
     del graph.node[:]
     graph.node.extend(live)
-    used = needed
-    kept = [init for init in graph.initializer if init.name in used]
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
+    drop_unused_initializers(graph)
     return out
 
 

@@ -14,6 +14,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from asr_build.search.graphtools import drop_unused_initializers
+
 TO_CHANNELS_FIRST = [0, 2, 1]
 
 
@@ -68,27 +70,9 @@ def pointwise_to_matmul(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         nodes.append(helper.make_node("Transpose", [product], [node.output[0]], perm=TO_CHANNELS_FIRST))
     del graph.node[:]
     graph.node.extend(nodes)
-    _drop_unused_initializers(graph)
+    drop_unused_initializers(graph)
     return out, rewritten
 
 
 def _perm(node: onnx.NodeProto) -> list[int]:
     return next((list(helper.get_attribute_value(a)) for a in node.attribute if a.name == "perm"), [])
-
-
-def _used_names(graph: onnx.GraphProto) -> set[str]:
-    """Every tensor name read by a node of ``graph`` or of its subgraphs, and the graph's outputs."""
-    used = {o.name for o in graph.output}
-    for node in graph.node:
-        used.update(node.input)
-        for attr in node.attribute:
-            for sub in [attr.g] if attr.type == onnx.AttributeProto.GRAPH else list(attr.graphs):
-                used |= _used_names(sub)
-    return used
-
-
-def _drop_unused_initializers(graph: onnx.GraphProto) -> None:
-    used = _used_names(graph)
-    keep = [i for i in graph.initializer if i.name in used]
-    del graph.initializer[:]
-    graph.initializer.extend(keep)

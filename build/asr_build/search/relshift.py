@@ -20,7 +20,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from asr_build.search.masks import used_names
+from asr_build.search.graphtools import drop_unused_initializers
 
 
 def _constant(graph: onnx.GraphProto, name: str) -> np.ndarray | None:
@@ -50,16 +50,20 @@ def _is_left_pad_of_last_axis(graph: onnx.GraphProto, node: onnx.NodeProto) -> b
     )
 
 
-def _slice_args(graph: onnx.GraphProto, node: onnx.NodeProto) -> tuple[list[int], ...] | None:
-    """(starts, ends, axes, steps) of a Slice whose arguments are constants."""
+def _slices_from(graph: onnx.GraphProto, node: onnx.NodeProto, start: int, axes: tuple[int, ...]) -> bool:
+    """A Slice with step 1 from ``start`` along one of ``axes`` (its end may be computed)."""
     if node.op_type != "Slice" or len(node.input) < 4:
-        return None
-    values = [_constant(graph, name) for name in node.input[1:5]]
-    if len(node.input) < 5:
-        values.append(np.ones(1, dtype=np.int64))
-    if any(v is None for v in values):
-        return None
-    return tuple(np.asarray(v).reshape(-1).tolist() for v in values)
+        return False
+    starts, axis = _constant(graph, node.input[1]), _constant(graph, node.input[3])
+    steps = _constant(graph, node.input[4]) if len(node.input) > 4 and node.input[4] else np.ones(1)
+    return (
+        starts is not None
+        and axis is not None
+        and steps is not None
+        and np.asarray(starts).reshape(-1).tolist() == [start]
+        and np.asarray(axis).reshape(-1).tolist() in [[a] for a in axes]
+        and np.asarray(steps).reshape(-1).tolist() == [1]
+    )
 
 
 def lean_rel_shift(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
@@ -87,12 +91,12 @@ def lean_rel_shift(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         cols = only_consumer(back.output[0], "Slice") if back else None
         if view is None or rows is None or back is None or cols is None:
             continue
-        row_args, col_args = _slice_args(graph, rows), _slice_args(graph, cols)
-        if row_args is None or row_args[0] != [1] or row_args[2] != [2] or row_args[3] != [1]:
-            continue
-        if col_args is not None and (col_args[0] != [0] or col_args[2] != [3]):
-            continue
-        if col_args is None and not _slices_columns_from_zero(graph, cols):
+        # rows [1:] (a constant end) of the [B, H, P + 1, T] view; then columns [:T] of the last axis
+        if (
+            not _slices_from(graph, rows, 1, (2,))
+            or _constant(graph, rows.input[2]) is None
+            or not _slices_from(graph, cols, 0, (3, -1))
+        ):
             continue
         p = f"{pad.name or pad.output[0]}_lean"
         x = pad.input[0]
@@ -145,24 +149,5 @@ def lean_rel_shift(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
             new_nodes.append(node)
     del graph.node[:]
     graph.node.extend(new_nodes)
-    used = {name for node in graph.node for name in used_names(node)}
-    kept = [i for i in graph.initializer if i.name in used]  # the Pads' constants go
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
+    drop_unused_initializers(graph)  # the Pads' constants
     return out, len(replacements)
-
-
-def _slices_columns_from_zero(graph: onnx.GraphProto, node: onnx.NodeProto) -> bool:
-    """A Slice of axis 3 from 0 whose end is computed (the number of query frames)."""
-    if len(node.input) < 4:
-        return False
-    starts, axes = _constant(graph, node.input[1]), _constant(graph, node.input[3])
-    steps = _constant(graph, node.input[4]) if len(node.input) > 4 and node.input[4] else np.ones(1)
-    return (
-        starts is not None
-        and axes is not None
-        and steps is not None
-        and np.asarray(starts).reshape(-1).tolist() == [0]
-        and np.asarray(axes).reshape(-1).tolist() in ([3], [-1])
-        and np.asarray(steps).reshape(-1).tolist() == [1]
-    )

@@ -131,6 +131,10 @@ def _check_keys(kind: type, data: dict[str, Any]) -> None:
 
 
 FP32 = GraphRecipe("fp32")
+# The static-subsampling line: each recipe adds one rewrite to the one before.
+SCONV = GraphRecipe("int8-sconv-opt", quantise="dynamic", static_subsampling=True, optimise="extended")
+SCONV_DFT = replace(SCONV, name="int8-sconv-dft-opt", stft_as_conv=True)
+SCONV_DFT_NOMASK = replace(SCONV_DFT, name="int8-sconv-dft-nomask-opt", drop_masks=True)
 GRAPHS = (
     FP32,
     GraphRecipe("opt-extended", optimise="extended"),
@@ -143,40 +147,18 @@ GRAPHS = (
     # Quantised, then optimised offline: the session skips graph optimisation at start (cold start).
     GraphRecipe("int8-matmul-opt", quantise="dynamic", optimise="extended"),
     GraphRecipe("int8-matmul-ort", quantise="dynamic", optimise="extended", ort_format=True),
-    GraphRecipe("int8-sconv-opt", quantise="dynamic", static_subsampling=True, optimise="extended"),
-    GraphRecipe(
-        "int8-sconv-dft-opt",
-        quantise="dynamic",
-        static_subsampling=True,
-        stft_as_conv=True,
-        optimise="extended",
-    ),
-    GraphRecipe(
-        "int8-sconv-dft-nomask-opt",
-        quantise="dynamic",
-        static_subsampling=True,
-        stft_as_conv=True,
-        drop_masks=True,
-        optimise="extended",
-    ),
-    GraphRecipe(
-        "int8-sconv-dft-nomask-rs-opt",
-        quantise="dynamic",
-        static_subsampling=True,
-        stft_as_conv=True,
-        drop_masks=True,
-        lean_rel_shift=True,
-        optimise="extended",
-    ),
+    SCONV,
+    SCONV_DFT,
+    SCONV_DFT_NOMASK,
+    replace(SCONV_DFT_NOMASK, name="int8-sconv-dft-nomask-rs-opt", lean_rel_shift=True),
     GraphRecipe("pw-int8-matmul", quantise="dynamic", pointwise_to_matmul=True),
     GraphRecipe("pw-int8-matmul-pc", quantise="dynamic", pointwise_to_matmul=True, per_channel=True),
     GraphRecipe("qdq-static", quantise="static"),
     GraphRecipe("pw-qdq-static", quantise="static", pointwise_to_matmul=True),
 )
 QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-nomask-rs-opt")
-# Also timed below the top thread count:
-FEW_THREADS = (
-    "fp32",
+# The main int8 graphs: also timed below the top thread count and with shorter chunks.
+MAIN_INT8 = (
     "int8-matmul",
     "int8-matmul-opt",
     "int8-matmul-ort",
@@ -184,20 +166,12 @@ FEW_THREADS = (
     "int8-sconv-dft-opt",
     "int8-sconv-dft-nomask-opt",
     "int8-sconv-dft-nomask-rs-opt",
-    "pw-int8-matmul",
-    "qdq-static",
 )
+# Also timed below the top thread count:
+FEW_THREADS = ("fp32", *MAIN_INT8, "pw-int8-matmul", "qdq-static")
 TUNED = ("fp32", "int8-matmul")  # also timed with each non-default session option
 # Also timed at the largest thread count with shorter chunks (attention's memory grows with the square).
-CHUNKED = (
-    "int8-matmul",
-    "int8-matmul-opt",
-    "int8-matmul-ort",
-    "int8-sconv-opt",
-    "int8-sconv-dft-opt",
-    "int8-sconv-dft-nomask-opt",
-    "int8-sconv-dft-nomask-rs-opt",
-)
+CHUNKED = MAIN_INT8
 CHUNKS_S = (20.0, 15.0)
 
 
