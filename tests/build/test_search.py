@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 from onnx import TensorProto, helper, numpy_helper
 
-from asr_build.search import cost, selection, timing
+from asr_build.search import cost, roofline, selection, timing
 from asr_build.search.dft import stft_to_conv
 from asr_build.search.graphs import build_graph, featurizer_nodes, quantise_subsampling, subsampling_convs
 from asr_build.search.pointwise import pointwise_to_matmul
@@ -281,6 +281,36 @@ def test_cost_per_audio_hour() -> None:
     assert cost.cost_per_audio_hour(100.0, 10.0, 1769) == pytest.approx(expected)
     assert set(cost.costs({1: 100.0, 2: 60.0}, 10.0, available=2)) == {"1769", "3008", "5307"}
     assert cost.machine()["cores"] >= 1
+
+
+def test_the_int8_feed_forward_computes_what_the_fp32_one_does() -> None:
+    x = np.random.default_rng(2).standard_normal((8, 16), dtype=np.float32)
+    outputs = {}
+    for kind in roofline.KINDS:
+        graph = roofline.feed_forward(kind, frames=8, d_model=16, d_ff=32).SerializeToString()
+        session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
+        outputs[kind] = session.run(None, {"x": x})[0]
+    error = np.abs(outputs["int8"] - outputs["fp32"]).mean() / np.abs(outputs["fp32"]).mean()
+    assert outputs["int8"].shape == (8, 16) and 0 < error < 0.05
+
+
+def test_gemm_ceilings_are_measured_per_kind_and_thread_count() -> None:
+    measured = roofline.measure([1])
+    assert set(measured) == {"1"} and set(measured["1"]) == set(roofline.KINDS)
+    assert all(rate > 0 for rate in measured["1"].values())
+
+
+def test_the_floor_is_the_clip_with_every_multiply_add_at_the_int8_gemm_rate() -> None:
+    # 24 GFLOP = 12 G multiply-adds; at 60 G/s on 1 thread that is 200 ms, at 100 G/s on 2, 120 ms
+    gemm = {"1": {"fp32": 30.0, "int8": 60.0}, "2": {"fp32": 55.0, "int8": 100.0}}
+    sizes = {"1769": {"threads": 1, "latency_ms": 330.0}, "3008": {"threads": 2, "latency_ms": 196.0}}
+    result = cost.compute(24e9, 196.0, 2, {"fp32_peak_gflops_per_core": 100.0}, gemm, sizes)
+    assert result["floors"] == {
+        "1769": {"threads": 1, "latency_ms": 330.0, "floor_ms": 200.0},
+        "3008": {"threads": 2, "latency_ms": 196.0, "floor_ms": 120.0},
+    }
+    assert result["gflops"] == pytest.approx(24 / 0.196, abs=0.1) and result["gemm_gmacs"] == gemm
+    assert "floors" not in cost.compute(24e9, 196.0, 2, {"fp32_peak_gflops_per_core": 100.0}, None, sizes)
 
 
 def test_bake_keeps_every_source_file_and_key(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 
 from asr_build.evaluate import Utterance, read_manifest
-from asr_build.search import accuracy, cost, report, selection, timing
+from asr_build.search import accuracy, cost, report, roofline, selection, timing
 from asr_build.search.graphs import build_graph, model_file
 from asr_build.search.variants import GRAPHS, Variant, grid
 from hindi_asr.audio import decode_audio
@@ -179,11 +179,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     timings = timing.measure(contenders, clips, plan.rounds)
     log("cold starts")
     colds = {v.name: timing.cold_start(dirs[v.name], clips["10"], plan.cold) for v in variants}
+    log("GEMM ceilings")
+    gemm = roofline.measure(threads)
     raw = {
         "variants": [v.to_json() for v in variants],
         "scores": scores,
         "timings": timings,
         "colds": colds,
+        "gemm_gmacs": gemm,
         "sizes_mb": {g: round(model_file(d).stat().st_size / 1e6, 2) for g, d in speed_graphs.items()},
         "accuracy_graphs": {g: str(d) for g, d in acc_graphs.items()},
         "test_set": {"manifest": str(manifest), "utterances": len(rows), "source": source},
@@ -264,7 +267,9 @@ def assemble(args: argparse.Namespace, raw: Mapping[str, Any]) -> dict[str, Any]
         "memory_size_mb": memory_mb,
         "memory_costs": memory_costs,
         "transcribe_usd_per_audio_hour": cost.TRANSCRIBE_USD_PER_HOUR,
-        "compute": cost.achieved(flops, win_ms, top, machine["fp32_peak_gflops_per_core"]) if flops else None,
+        "compute": cost.compute(flops, win_ms, top, machine, raw.get("gemm_gmacs"), memory_costs)
+        if flops
+        else None,
     }
 
 

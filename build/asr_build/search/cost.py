@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -102,3 +103,33 @@ def achieved(flops: float, latency_ms: float, threads: int, peak_per_core: float
         "peak_gflops": round(peak, 1),
         "share_of_peak": round(gflops / peak, 3) if peak else 0.0,
     }
+
+
+def gemm_floor_ms(flops: float, int8_gmacs: float) -> float:
+    """The clip's time if every multiply-add (``flops / 2``) ran at the int8 GEMM rate measured here."""
+    return flops / 2 / 1e9 / int8_gmacs * 1e3
+
+
+def compute(
+    flops: float,
+    latency_ms: float,
+    threads: int,
+    machine: Mapping[str, Any],
+    gemm_gmacs: Mapping[str, Mapping[str, float]] | None,
+    memory_costs: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The winner against the FMA peak and, per memory size, against ORT's own int8 GEMM ceiling
+    (``roofline.measure``) at that size's thread count: ``floor_ms`` is the clip at that rate throughout."""
+    result: dict[str, Any] = achieved(flops, latency_ms, threads, machine["fp32_peak_gflops_per_core"])
+    if gemm_gmacs:
+        result["gemm_gmacs"] = dict(gemm_gmacs)
+        result["floors"] = {
+            mb: {
+                "threads": size["threads"],
+                "latency_ms": size["latency_ms"],
+                "floor_ms": round(gemm_floor_ms(flops, gemm_gmacs[str(size["threads"])]["int8"]), 1),
+            }
+            for mb, size in memory_costs.items()
+            if str(size["threads"]) in gemm_gmacs
+        }
+    return result

@@ -111,6 +111,22 @@ def markdown(report: Mapping[str, Any]) -> str:
             f"reaches {c['gflops']} GFLOP/s, {c['share_of_peak']:.1%} of the {c['peak_gflops']} GFLOP/s fp32 "
             f"FMA peak of {report['anchor_threads']} cores.",
         ]
+        if c.get("floors"):
+            rates = "; ".join(
+                f"{t} thread{'s' if t != '1' else ''}: fp32 {r['fp32']}, int8 {r['int8']}"
+                for t, r in c["gemm_gmacs"].items()
+            )
+            floors = "; ".join(
+                f"{mb} MB ({f['threads']} thread{'s' if f['threads'] != 1 else ''}): {f['latency_ms']} ms "
+                f"against {f['floor_ms']} ms"
+                for mb, f in c["floors"].items()
+            )
+            lines += [
+                "",
+                "ONNX Runtime's own GEMMs at the medium model's feed-forward shape reach (G multiply-adds/s) "
+                f"{rates} (`roofline`). At the int8 rate throughout, the clip's {c['gflop'] / 2:.2f} G "
+                f"multiply-adds would take: {floors}.",
+            ]
     return "\n".join(lines) + "\n"
 
 

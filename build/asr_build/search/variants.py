@@ -135,6 +135,7 @@ FP32 = GraphRecipe("fp32")
 SCONV = GraphRecipe("int8-sconv-opt", quantise="dynamic", static_subsampling=True, optimise="extended")
 SCONV_DFT = replace(SCONV, name="int8-sconv-dft-opt", stft_as_conv=True)
 SCONV_DFT_NOMASK = replace(SCONV_DFT, name="int8-sconv-dft-nomask-opt", drop_masks=True)
+SCONV_DFT_NOMASK_RS = replace(SCONV_DFT_NOMASK, name="int8-sconv-dft-nomask-rs-opt", lean_rel_shift=True)
 GRAPHS = (
     FP32,
     GraphRecipe("opt-extended", optimise="extended"),
@@ -150,13 +151,14 @@ GRAPHS = (
     SCONV,
     SCONV_DFT,
     SCONV_DFT_NOMASK,
-    replace(SCONV_DFT_NOMASK, name="int8-sconv-dft-nomask-rs-opt", lean_rel_shift=True),
+    SCONV_DFT_NOMASK_RS,
+    replace(SCONV_DFT_NOMASK_RS, name="int8-sconv-dft-nomask-rs-pw-opt", pointwise_to_matmul=True),
     GraphRecipe("pw-int8-matmul", quantise="dynamic", pointwise_to_matmul=True),
     GraphRecipe("pw-int8-matmul-pc", quantise="dynamic", pointwise_to_matmul=True, per_channel=True),
     GraphRecipe("qdq-static", quantise="static"),
     GraphRecipe("pw-qdq-static", quantise="static", pointwise_to_matmul=True),
 )
-QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-nomask-rs-opt")
+QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-nomask-rs-pw-opt")
 # The main int8 graphs: also timed below the top thread count and with shorter chunks.
 MAIN_INT8 = (
     "int8-matmul",
@@ -166,6 +168,7 @@ MAIN_INT8 = (
     "int8-sconv-dft-opt",
     "int8-sconv-dft-nomask-opt",
     "int8-sconv-dft-nomask-rs-opt",
+    "int8-sconv-dft-nomask-rs-pw-opt",
 )
 # Also timed below the top thread count:
 FEW_THREADS = ("fp32", *MAIN_INT8, "pw-int8-matmul", "qdq-static")
