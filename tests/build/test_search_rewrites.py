@@ -1,5 +1,6 @@
-"""Graph rewrites on the project's exported models: the length masks (`asr_build.search.masks`) and the
-relative-position shift (`asr_build.search.relshift`)."""
+"""Graph rewrites on the project's exported models: the length masks (`asr_build.search.masks`), the
+relative-position shift (`asr_build.search.relshift`) and the position tables
+(`asr_build.search.positions`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
+from asr_build.search import positions
 from asr_build.search.graphs import featurizer_nodes
 from asr_build.search.masks import _check, _rewired, drop_length_masks, length_masks
 from asr_build.search.relshift import lean_rel_shift
@@ -88,3 +90,37 @@ def test_the_lean_rel_shift_gives_bit_identical_log_probs(exported: tuple[Path, 
     # AND the output is the same to the bit, from the shortest input the runtime gives the graph
     for samples in (MIN_INPUT_SAMPLES, 16_000 * 2 + 77):
         assert np.array_equal(_logprobs(model, samples), _logprobs(lean, samples))
+
+
+def test_each_layers_position_projection_becomes_a_table_cut_to_the_longest_input(
+    exported: tuple[Path, Path],
+) -> None:
+    _, model_dir = exported
+    model = onnx.load(str(model_dir / MODEL_FILE))
+    layers = sum(node.op_type == "Softmax" for node in model.graph.node)
+    # WHEN each layer's linear_pos is precomputed for inputs up to 20 s
+    tabled, replaced = positions.precompute_positions(model, 20.0)
+    # THEN one table per layer, in the heads layout: its MatMul, Reshape and Transpose are gone
+    assert replaced == layers > 0
+    for op, fewer in (("MatMul", layers), ("Reshape", layers), ("Transpose", layers)):
+        count = sum(node.op_type == op for node in model.graph.node)
+        assert sum(node.op_type == op for node in tabled.graph.node) == count - fewer
+    assert {p.key: p.value for p in tabled.metadata_props}["max_input_s"] == "20"
+    # AND each table holds the rows 20 s of input reach (500 frames each side and a few spare)
+    tables = [init for init in tabled.graph.initializer if init.name.endswith("_table")]
+    assert {init.dims[-1] for init in tables} == {2 * (500 + positions.SPARE_FRAMES) + 1}
+    # AND the output is that of the original graph from the shortest input to the longest
+    for samples in (MIN_INPUT_SAMPLES, 16_000 * 7 + 33, 16_000 * 20):
+        assert np.abs(_logprobs(model, samples) - _logprobs(tabled, samples)).max() < 1e-4
+
+
+def test_tables_cut_too_short_are_caught_by_the_check(
+    exported: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, model_dir = exported
+    model = onnx.load(str(model_dir / MODEL_FILE))
+    # GIVEN tables cut 200 rows short of what the longest input needs
+    monkeypatch.setattr(positions, "SPARE_FRAMES", -200)
+    # THEN the check against the original graph refuses them
+    with pytest.raises(ValueError, match="the position tables"):
+        positions.precompute_positions(model, 20.0)

@@ -28,9 +28,11 @@ from onnxruntime.quantization import (
 from asr_build.search.dft import stft_to_conv
 from asr_build.search.masks import drop_length_masks
 from asr_build.search.pointwise import pointwise_to_matmul
+from asr_build.search.positions import MAX_INPUT_KEY, precompute_positions
 from asr_build.search.relshift import lean_rel_shift
 from asr_build.search.variants import GraphRecipe
 from hindi_asr.contract import (
+    DEFAULT_CHUNK_S,
     INPUT_NAMES,
     MASK_FREE_HOP_KEY,
     MODEL_FILE,
@@ -148,6 +150,9 @@ def build_graph(
             model, _ = stft_to_conv(model)
         if recipe.lean_rel_shift:
             model, _ = lean_rel_shift(model)
+        if recipe.position_tables:
+            model, _ = precompute_positions(model, DEFAULT_CHUNK_S)
+            metadata[MAX_INPUT_KEY] = next(p.value for p in model.metadata_props if p.key == MAX_INPUT_KEY)
         onnx.save(model, str(work))
         excluded = featurizer_nodes(model)
         if recipe.static_subsampling:

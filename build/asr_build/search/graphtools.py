@@ -1,8 +1,10 @@
-"""Names an ONNX graph reads, for the search's rewrites to clean up after themselves."""
+"""Small helpers for the search's graph rewrites: the names a graph reads (to clean up after
+themselves), a Transpose's permutation."""
 
 from __future__ import annotations
 
 import onnx
+from onnx import helper
 
 
 def node_reads(node: onnx.NodeProto) -> set[str]:
@@ -28,3 +30,8 @@ def drop_unused_initializers(graph: onnx.GraphProto) -> None:
     keep = [i for i in graph.initializer if i.name in used]
     del graph.initializer[:]
     graph.initializer.extend(keep)
+
+
+def transpose_perm(node: onnx.NodeProto) -> list[int]:
+    """A Transpose node's ``perm`` attribute (empty if it has none)."""
+    return next((list(helper.get_attribute_value(a)) for a in node.attribute if a.name == "perm"), [])

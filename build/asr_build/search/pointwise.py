@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from asr_build.search.graphtools import drop_unused_initializers
+from asr_build.search.graphtools import drop_unused_initializers, transpose_perm
 
 TO_CHANNELS_FIRST = [0, 2, 1]
 
@@ -53,7 +53,7 @@ def pointwise_to_matmul(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         weight = numpy_helper.to_array(initializers[node.input[1]])[:, :, 0]  # [C_out, C_in]
         graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(weight.T), f"{prefix}_weight"))
         source = producers.get(node.input[0])
-        if source is not None and source.op_type == "Transpose" and _perm(source) == TO_CHANNELS_FIRST:
+        if source is not None and source.op_type == "Transpose" and transpose_perm(source) == [0, 2, 1]:
             frames_first = source.input[0]  # the [B, T, C] tensor before NeMo's transpose
         else:
             frames_first = f"{prefix}_in"
@@ -72,7 +72,3 @@ def pointwise_to_matmul(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
     graph.node.extend(nodes)
     drop_unused_initializers(graph)
     return out, rewritten
-
-
-def _perm(node: onnx.NodeProto) -> list[int]:
-    return next((list(helper.get_attribute_value(a)) for a in node.attribute if a.name == "perm"), [])

@@ -30,6 +30,9 @@ class GraphRecipe:
     runtime then pads its input to (``N // hop`` odd, at most one hop of silence added).
     ``lean_rel_shift``: each attention's relative-position shift without its Pad (``search.relshift``;
     bit-identical output).
+    ``position_tables``: each layer's projection of the relative-position table precomputed
+    (``search.positions``), for inputs up to ``DEFAULT_CHUNK_S`` (the graph's ``max_input_s`` becomes
+    that, and the runtime never feeds a longer chunk).
     """
 
     name: str
@@ -44,6 +47,7 @@ class GraphRecipe:
     stft_as_conv: bool = False
     drop_masks: bool = False
     lean_rel_shift: bool = False
+    position_tables: bool = False
 
     @property
     def portable(self) -> bool:
@@ -136,6 +140,9 @@ SCONV = GraphRecipe("int8-sconv-opt", quantise="dynamic", static_subsampling=Tru
 SCONV_DFT = replace(SCONV, name="int8-sconv-dft-opt", stft_as_conv=True)
 SCONV_DFT_NOMASK = replace(SCONV_DFT, name="int8-sconv-dft-nomask-opt", drop_masks=True)
 SCONV_DFT_NOMASK_RS = replace(SCONV_DFT_NOMASK, name="int8-sconv-dft-nomask-rs-opt", lean_rel_shift=True)
+SCONV_DFT_NOMASK_RS_PW = replace(
+    SCONV_DFT_NOMASK_RS, name="int8-sconv-dft-nomask-rs-pw-opt", pointwise_to_matmul=True
+)
 GRAPHS = (
     FP32,
     GraphRecipe("opt-extended", optimise="extended"),
@@ -152,13 +159,14 @@ GRAPHS = (
     SCONV_DFT,
     SCONV_DFT_NOMASK,
     SCONV_DFT_NOMASK_RS,
-    replace(SCONV_DFT_NOMASK_RS, name="int8-sconv-dft-nomask-rs-pw-opt", pointwise_to_matmul=True),
+    SCONV_DFT_NOMASK_RS_PW,
+    replace(SCONV_DFT_NOMASK_RS_PW, name="int8-sconv-dft-nomask-rs-pw-pos-opt", position_tables=True),
     GraphRecipe("pw-int8-matmul", quantise="dynamic", pointwise_to_matmul=True),
     GraphRecipe("pw-int8-matmul-pc", quantise="dynamic", pointwise_to_matmul=True, per_channel=True),
     GraphRecipe("qdq-static", quantise="static"),
     GraphRecipe("pw-qdq-static", quantise="static", pointwise_to_matmul=True),
 )
-QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-nomask-rs-pw-opt")
+QUICK_GRAPHS = ("fp32", "opt-extended", "int8-matmul", "int8-sconv-dft-nomask-rs-pw-pos-opt")
 # The main int8 graphs: also timed below the top thread count and with shorter chunks.
 MAIN_INT8 = (
     "int8-matmul",
@@ -169,6 +177,7 @@ MAIN_INT8 = (
     "int8-sconv-dft-nomask-opt",
     "int8-sconv-dft-nomask-rs-opt",
     "int8-sconv-dft-nomask-rs-pw-opt",
+    "int8-sconv-dft-nomask-rs-pw-pos-opt",
 )
 # Also timed below the top thread count:
 FEW_THREADS = ("fp32", *MAIN_INT8, "pw-int8-matmul", "qdq-static")
