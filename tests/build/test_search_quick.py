@@ -48,7 +48,8 @@ def test_quick_search_writes_the_report_and_bakes_a_working_winner(tmp_path: Pat
     winner = next(v for v in report["variants"] if v["name"] == report["winner"])
     assert winner["passes_gate"] and winner["config"]["graph"]["portable"]
     compute = report["compute"]
-    assert compute["gflop"] > 0 and compute["floors"]["1769"]["floor_ms"] > 0
+    assert compute["gflop"] > 0 and compute["floors"]  # the sizes the winner's graph was timed for
+    assert all(floor["floor_ms"] > 0 for floor in compute["floors"].values())
     assert (out / "report.md").read_text(encoding="utf-8").count("|") > 50
     assert (out / "report.png").stat().st_size > 10_000
     # AND the winner is a complete model directory that the runtime serves under the winner's name

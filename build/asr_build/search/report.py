@@ -100,9 +100,15 @@ def markdown(report: Mapping[str, Any]) -> str:
             f"{'pass' if row['passes_gate'] else 'fail'} |"
         )
     lines += ["", "Cost of the winner per memory size (x86_64; Transcribe: $1.44 per audio hour):", ""]
-    lines += ["| memory MB | threads | 10 s ms | $/audio hour |", "|---|---|---|---|"]
+    lines += [
+        "| memory MB | threads | 10 s ms | $/audio hour | arm64 at the same speed |",
+        "|---|---|---|---|---|",
+    ]
     for mb, cost in report["memory_costs"].items():
-        lines.append(f"| {mb} | {cost['threads']} | {cost['latency_ms']} | {cost['usd']:.5f} |")
+        lines.append(
+            f"| {mb} | {cost['threads']} | {cost['latency_ms']} | {cost['usd']:.5f} | "
+            f"{cost['usd_arm64_if_same_speed']:.5f} |"
+        )
     if report.get("compute"):
         c = report["compute"]
         lines += [
