@@ -42,7 +42,7 @@ REQUIRED_METADATA: Final = (
     "vocabulary",
     "blank_id",
     "vocab_size",
-    "frame_shift_s",
+    "frame_shift_s",  # FRAME_SHIFT_KEY
 )
 # What sherpa-onnx reads for a NeMo CTC model (``vocab_size`` there excludes the blank, as here).
 SHERPA_METADATA: Final = ("vocab_size", "subsampling_factor", "normalize_type", "is_ctc")
@@ -68,6 +68,8 @@ DEFAULT_MAX_INPUT_S: Final = 200.0  # for a graph without ``max_input_s``: NeMo'
 MIN_INPUT_SAMPLES: Final = 1600
 MIN_INPUT_S: Final = 0.1
 
+FRAME_SHIFT_KEY: Final = "frame_shift_s"
+MAX_INPUT_KEY: Final = "max_input_s"  # the longest input the graph takes (rewritten by position tables)
 # Written by the search on graphs without length masks (see the module's docstring); absent elsewhere.
 MASK_FREE_HOP_KEY: Final = "mask_free_hop"
 

@@ -22,8 +22,10 @@ from hindi_asr.contract import (
     DEFAULT_CHUNK_S,
     DEFAULT_MAX_INPUT_S,
     DEFAULT_VARIANT,
+    FRAME_SHIFT_KEY,
     INPUT_NAMES,
     MASK_FREE_HOP_KEY,
+    MAX_INPUT_KEY,
     MIN_CHUNK_S,
     MODEL_FILE,
     MODEL_FILES,
@@ -193,8 +195,8 @@ def read_model_info(metadata: Mapping[str, str], settings_json: Mapping[str, Any
     try:
         vocabulary = tuple(str(piece) for piece in json.loads(metadata["vocabulary"]))
         blank_id, vocab_size = int(metadata["blank_id"]), int(metadata["vocab_size"])
-        sample_rate, frame_shift_s = int(metadata["sample_rate"]), float(metadata["frame_shift_s"])
-        max_input_s = float(metadata.get("max_input_s", DEFAULT_MAX_INPUT_S))
+        sample_rate, frame_shift_s = int(metadata["sample_rate"]), float(metadata[FRAME_SHIFT_KEY])
+        max_input_s = float(metadata.get(MAX_INPUT_KEY, DEFAULT_MAX_INPUT_S))
         mask_free_hop = int(metadata[MASK_FREE_HOP_KEY]) if MASK_FREE_HOP_KEY in metadata else None
     except (ValueError, TypeError) as exc:
         raise InvalidModelError(f"model metadata is malformed: {exc}") from exc

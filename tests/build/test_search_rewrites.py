@@ -35,13 +35,22 @@ def _logprobs(model: onnx.ModelProto, samples: int) -> np.ndarray:
     return np.asarray(session.run(None, feeds)[0])
 
 
+def _load(exported: tuple[Path, Path]) -> onnx.ModelProto:
+    _, model_dir = exported
+    return onnx.load(str(model_dir / MODEL_FILE))
+
+
+def _ops(model: onnx.ModelProto, op_type: str) -> int:
+    """How many nodes of ``op_type`` the graph has (``Softmax``: one per attention layer)."""
+    return sum(node.op_type == op_type for node in model.graph.node)
+
+
 def test_the_encoders_masks_go_and_the_graph_stays_exact_at_mask_free_lengths(
     exported: tuple[Path, Path],
 ) -> None:
     # GIVEN an exported Conformer (the medium architecture, or the demo model)
-    _, model_dir = exported
-    model = onnx.load(str(model_dir / MODEL_FILE))
-    layers = sum(node.op_type == "Softmax" for node in model.graph.node)
+    model = _load(exported)
+    layers = _ops(model, "Softmax")
     # WHEN its length masks are dropped
     rewired, dropped = drop_length_masks(model, HOP)
     # THEN each layer's attention (before and after the softmax) and convolution masks are gone, the
@@ -61,8 +70,7 @@ def test_the_encoders_masks_go_and_the_graph_stays_exact_at_mask_free_lengths(
 
 
 def test_a_mask_dropped_wrongly_is_caught_by_the_check(exported: tuple[Path, Path]) -> None:
-    _, model_dir = exported
-    model = onnx.load(str(model_dir / MODEL_FILE))
+    model = _load(exported)
     # GIVEN the masks that hide the featurizer's last frame (which do work at every length) dropped too
     rewired, _ = drop_length_masks(model, HOP)
     constants = {init.name for init in model.graph.initializer}
@@ -78,15 +86,13 @@ def test_a_mask_dropped_wrongly_is_caught_by_the_check(exported: tuple[Path, Pat
 
 
 def test_the_lean_rel_shift_gives_bit_identical_log_probs(exported: tuple[Path, Path]) -> None:
-    _, model_dir = exported
-    model = onnx.load(str(model_dir / MODEL_FILE))
+    model = _load(exported)
     # WHEN every attention's relative-position shift is rewritten without its Pad
     lean, rewritten = lean_rel_shift(model)
     # THEN one per layer, and the Pads are gone
-    layers = sum(node.op_type == "Softmax" for node in model.graph.node)
+    layers = _ops(model, "Softmax")
     assert rewritten == layers > 0
-    pads = sum(node.op_type == "Pad" for node in model.graph.node)
-    assert sum(node.op_type == "Pad" for node in lean.graph.node) == pads - layers
+    assert _ops(lean, "Pad") == _ops(model, "Pad") - layers
     # AND the output is the same to the bit, from the shortest input the runtime gives the graph
     for samples in (MIN_INPUT_SAMPLES, 16_000 * 2 + 77):
         assert np.array_equal(_logprobs(model, samples), _logprobs(lean, samples))
@@ -95,16 +101,14 @@ def test_the_lean_rel_shift_gives_bit_identical_log_probs(exported: tuple[Path, 
 def test_each_layers_position_projection_becomes_a_table_cut_to_the_longest_input(
     exported: tuple[Path, Path],
 ) -> None:
-    _, model_dir = exported
-    model = onnx.load(str(model_dir / MODEL_FILE))
-    layers = sum(node.op_type == "Softmax" for node in model.graph.node)
+    model = _load(exported)
+    layers = _ops(model, "Softmax")
     # WHEN each layer's linear_pos is precomputed for inputs up to 20 s
     tabled, replaced = positions.precompute_positions(model, 20.0)
     # THEN one table per layer, in the heads layout: its MatMul, Reshape and Transpose are gone
     assert replaced == layers > 0
     for op, fewer in (("MatMul", layers), ("Reshape", layers), ("Transpose", layers)):
-        count = sum(node.op_type == op for node in model.graph.node)
-        assert sum(node.op_type == op for node in tabled.graph.node) == count - fewer
+        assert _ops(tabled, op) == _ops(model, op) - fewer
     assert {p.key: p.value for p in tabled.metadata_props}["max_input_s"] == "20"
     # AND each table holds the rows 20 s of input reach (500 frames each side and a few spare)
     tables = [init for init in tabled.graph.initializer if init.name.endswith("_table")]
@@ -117,8 +121,7 @@ def test_each_layers_position_projection_becomes_a_table_cut_to_the_longest_inpu
 def test_tables_cut_too_short_are_caught_by_the_check(
     exported: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, model_dir = exported
-    model = onnx.load(str(model_dir / MODEL_FILE))
+    model = _load(exported)
     # GIVEN tables cut 200 rows short of what the longest input needs
     monkeypatch.setattr(positions, "SPARE_FRAMES", -200)
     # THEN the check against the original graph refuses them

@@ -28,13 +28,14 @@ from onnxruntime.quantization import (
 from asr_build.search.dft import stft_to_conv
 from asr_build.search.masks import drop_length_masks
 from asr_build.search.pointwise import pointwise_to_matmul
-from asr_build.search.positions import MAX_INPUT_KEY, precompute_positions
+from asr_build.search.positions import precompute_positions
 from asr_build.search.relshift import lean_rel_shift
 from asr_build.search.variants import GraphRecipe
 from hindi_asr.contract import (
     DEFAULT_CHUNK_S,
     INPUT_NAMES,
     MASK_FREE_HOP_KEY,
+    MAX_INPUT_KEY,
     MODEL_FILE,
     MODEL_FILES,
     ORT_MODEL_FILE,
